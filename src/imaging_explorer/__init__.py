@@ -14,12 +14,12 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "PlateError": "errors",
-    "open_plate": "plate",
+    "open_plate": "plate_reader",
     "Plate": "plate",
     "Well": "plate",
     "Field": "plate",
     "Labels": "plate",
-    "Channel": "ngff",
+    "Channel": "plate",
     "validate": "validation",
     "validate_metadata": "ngff",
     "make_sample_plate": "sample",

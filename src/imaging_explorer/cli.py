@@ -1,0 +1,160 @@
+"""The ``imaging-explorer`` command: make a sample plate, inspect, validate, open in napari."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+from .errors import PlateError
+
+_DESCRIPTION = """\
+Browse and review OME-Zarr HCS screening plates (NGFF 0.4 and 0.5).
+
+A LOCATION is a plate folder (plate.zarr), a file:// URL, or an http(s):// or s3:// URL.
+Plates are only ever read; nothing is written into them.
+
+examples:
+  imaging-explorer demo                      napari on the built-in sample plate
+  imaging-explorer sample my_plate.zarr --rows 16 --columns 24
+  imaging-explorer info my_plate.zarr        wells, fields, channels, levels, labels
+  imaging-explorer validate my_plate.zarr    check it against the OME-NGFF specification
+  imaging-explorer open https://example.org/plate.zarr
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="imaging-explorer", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("sample", help="write a synthetic screening plate (with plate map and ground truth)")
+    s.add_argument("path", type=Path, help="where to write the plate, e.g. sample.zarr")
+    s.add_argument("--rows", type=int, default=8, help="plate rows (8 = 96 wells with 12 columns; max 32)")
+    s.add_argument("--columns", type=int, default=12, help="plate columns (max 48)")
+    s.add_argument("--fields", type=int, default=2, help="fields of view per well")
+    s.add_argument("--size", type=int, default=512, help="field width and height in pixels")
+    s.add_argument("--ngff", choices=["0.4", "0.5"], default="0.5", help="0.4 = zarr v2, 0.5 = zarr v3")
+    s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same plate)")
+    s.add_argument("--overwrite", action="store_true", help="replace an existing plate at PATH")
+
+    i = sub.add_parser("info", help="summarise a plate: wells present and missing, fields, channels, levels, labels")
+    i.add_argument("location")
+
+    v = sub.add_parser("validate", help="check a plate against the OME-NGFF specification (exit 1 on problems)")
+    v.add_argument("location")
+    v.add_argument("--strict", action="store_true", help="also report missing recommended fields")
+
+    for name, text in (("open", "open a plate in napari"), ("demo", "open napari on the sample plate (made once)")):
+        o = sub.add_parser(name, help=text)
+        if name == "open":
+            o.add_argument("location")
+        o.add_argument("--screenshot", type=Path, help="instead of a window, save a screenshot to this PNG and exit")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except (PlateError, FileExistsError, ValueError) as e:
+        print(f"imaging-explorer: {e}", file=sys.stderr)
+        return 2
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .sample import make_sample_plate
+
+    start = time.perf_counter()
+    out = make_sample_plate(
+        args.path, rows=args.rows, columns=args.columns, fields=args.fields, size=args.size,
+        version=args.ngff, seed=args.seed, overwrite=args.overwrite,
+    )
+    print(f"wrote {out.plate} in {time.perf_counter() - start:.1f} s")
+    print(f"plate map:    {out.platemap}\nground truth: {out.truth}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .plate_reader import open_plate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # counted below instead
+        plate = open_plate(args.location)
+    for line in describe(plate):
+        print(line)
+    return 0
+
+
+def describe(plate) -> list[str]:  # noqa: ANN001 - a Plate; kept untyped to keep imports lazy
+    """The lines of ``imaging-explorer info``."""
+    plate.load_labels()
+    fields = [f for w in plate.wells.values() for f in w.fields]
+    lines = [
+        f"{plate.name} · NGFF {plate.version} (zarr v{plate.zarr_format}) · {plate.location}",
+        f"layout: {len(plate.rows)} rows ({_span(plate.rows)}) × {len(plate.columns)} columns ({_span(plate.columns)})",
+        f"wells: {len(plate.wells)} present, {len(plate.missing_wells)} missing",
+    ]
+    lines += [f"  missing {path}: {reason}" for path, reason in list(plate.missing_wells.items())[:20]]
+    if len(plate.missing_wells) > 20:
+        lines.append(f"  … and {len(plate.missing_wells) - 20} more")
+    per_well = Counter(len(w.fields) for w in plate.wells.values())
+    lines.append("fields per well: " + ", ".join(f"{n} ({c} wells)" for n, c in sorted(per_well.items())))
+    if fields:
+        first = fields[0]
+        lines.append(f"axes: {', '.join(sorted({f.axes for f in fields}))}")
+        lines.append("channels: " + ", ".join(f"{c.name} #{c.color}{_window(c.window)}" for c in first.channels))
+        shapes = Counter((f.shape, str(f.dtype), len(f.arrays)) for f in fields)
+        for (shape, dtype, n), count in shapes.most_common(5):
+            lines.append(f"fields {shape} {dtype}, {n} levels: {count}")
+        lines.append(f"levels of {first.path}: " + "  ".join(f"{a.key.rsplit('/', 1)[-1]}={a.shape}" for a in first.arrays))
+        labels = Counter(name for f in fields for name in f.labels)
+        lines.append("labels: " + (", ".join(f"{n} ({c} of {len(fields)} fields)" for n, c in labels.items()) or "none"))
+    if plate.warnings:
+        lines.append(f"warnings: {len(plate.warnings)} deviation(s) from the specification, e.g. {plate.warnings[0]}")
+    return lines
+
+
+def _span(names: list[str]) -> str:
+    return f"{names[0]}…{names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def _window(window: tuple[float, float] | None) -> str:
+    return f" [{window[0]:g}–{window[1]:g}]" if window else ""
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validation import validate
+
+    problems = validate(args.location, strict=args.strict)
+    for p in problems:
+        print(p)
+    print(f"{args.location}: {'conformant' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+def _open(args: argparse.Namespace) -> int:
+    from ._napari.launch import open_in_napari
+
+    return open_in_napari(args.location, screenshot=args.screenshot)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ._napari.launch import open_in_napari
+    from .cache import cached_sample_plate, ensure_sample_plate, sample_cache_path
+
+    if cached_sample_plate() is None:
+        print(f"making the sample plate once in {sample_cache_path()} …", flush=True)
+    path = ensure_sample_plate()
+    print(f"sample plate: {path}", flush=True)
+    return open_in_napari(str(path), screenshot=args.screenshot)
+
+
+_COMMANDS = {"sample": _sample, "info": _info, "validate": _validate, "open": _open, "demo": _demo}
+
+if __name__ == "__main__":
+    sys.exit(main())

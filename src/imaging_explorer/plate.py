@@ -1,0 +1,189 @@
+"""The plate model: Plate / Well / Field / Labels, built from metadata only.
+
+Pixel data stays in the store: ``levels`` are lazy dask arrays over zarr
+arrays, opened the first time they are asked for. No Qt, no napari.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from .errors import PlateError
+from .ngff import ImageLabel, Multiscale
+from .zarr_docs import ArrayInfo
+
+if TYPE_CHECKING:
+    import dask.array as da
+
+    from .zarr_docs import ZarrDocs
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One channel of a field: ``name`` is unique within the field (for display),
+    ``label`` is what the file says (names can repeat in real files)."""
+
+    name: str
+    color: str  # "RRGGBB"
+    window: tuple[float, float] | None = None
+    label: str = ""
+    visible: bool = True
+    limits: tuple[float, float] | None = None
+
+
+class _MultiscaleImage:
+    """Shared by fields and label images: levels, axes and transforms."""
+
+    path: str
+    multiscale: Multiscale
+    arrays: tuple[ArrayInfo, ...]
+    _source: _Source
+
+    @property
+    def axes(self) -> str:
+        return self.multiscale.axis_names
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.arrays[0].shape
+
+    @property
+    def dtype(self) -> Any:
+        return self.arrays[0].dtype
+
+    def scale(self, level: int = 0) -> tuple[float, ...]:
+        """Physical size of one pixel at a level, per axis (dataset scale, then the multiscale's)."""
+        ds = self.multiscale.datasets[level].scale
+        glob = self.multiscale.scale or (1.0,) * len(ds)
+        return tuple(float(a * b) for a, b in zip(ds, glob))
+
+    def translation(self, level: int = 0) -> tuple[float, ...]:
+        """World position of pixel 0 at a level, per axis."""
+        n = len(self.axes)
+        ds = self.multiscale.datasets[level].translation or (0.0,) * n
+        glob_scale = self.multiscale.scale or (1.0,) * n
+        glob_shift = self.multiscale.translation or (0.0,) * n
+        return tuple(float(t * s + g) for t, s, g in zip(ds, glob_scale, glob_shift))
+
+    @cached_property
+    def levels(self) -> list[da.Array]:
+        """Lazy arrays, full resolution first. Opening them reads array metadata only."""
+        return [self._source.dask_array(info) for info in self.arrays]
+
+
+@dataclass(eq=False)
+class Labels(_MultiscaleImage):
+    """A label image (segmentation) of a field."""
+
+    name: str
+    path: str
+    multiscale: Multiscale
+    arrays: tuple[ArrayInfo, ...]
+    image_label: ImageLabel | None
+    _source: _Source = field(repr=False)
+
+
+@dataclass(eq=False)
+class Field(_MultiscaleImage):
+    """One field of view (a multiscale image) of a well."""
+
+    path: str
+    index: int
+    acquisition: int | None
+    multiscale: Multiscale
+    arrays: tuple[ArrayInfo, ...]
+    channels: list[Channel]
+    _source: _Source = field(repr=False)
+
+    @property
+    def labels(self) -> dict[str, Labels]:
+        """Label images by name; their metadata is read on first use."""
+        return self._source.labels_of(self)
+
+
+@dataclass(eq=False)
+class Well:
+    """A well that exists in the store, with its fields."""
+
+    path: str
+    row: str
+    column: str
+    row_index: int
+    column_index: int
+    fields: list[Field]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """Display name such as ``B3`` (names kept as the file writes them)."""
+        return f"{self.row}{self.column}"
+
+
+@dataclass(eq=False)
+class Plate:
+    """A screening plate: metadata of every well and field, arrays on demand."""
+
+    location: str
+    name: str
+    version: str
+    zarr_format: int
+    rows: list[str]
+    columns: list[str]
+    wells: dict[str, Well]
+    missing_wells: dict[str, str]
+    acquisitions: list[Any]
+    field_count: int | None
+    warnings: list[str]
+    _source: _Source = field(repr=False)
+
+    def well(self, row: str, column: str) -> Well:
+        """The well at a row and column name; PlateError when it does not exist."""
+        key = f"{row}/{column}"
+        if key in self.wells:
+            return self.wells[key]
+        reason = self.missing_wells.get(key, "not in the plate metadata")
+        raise PlateError(self.location, f"well {key}: {reason}")
+
+    def load_labels(self) -> None:
+        """Read the label metadata of every field in a few batches (instead of one field at a time)."""
+        self._source.load_labels([f for w in self.wells.values() for f in w.fields])
+
+
+class _Source:
+    """Where arrays and lazily read metadata of one plate come from."""
+
+    def __init__(self, docs: ZarrDocs, warnings: list[str]) -> None:
+        self.docs = docs
+        self.warnings = warnings  # the plate's list: lazily read metadata reports here too
+        self._labels: dict[str, dict[str, Labels]] = {}
+        self._lock = threading.RLock()  # label metadata may be asked for from worker threads
+
+    @cached_property
+    def zarr_store(self) -> Any:
+        return self.docs.location.zarr_store()
+
+    def dask_array(self, info: ArrayInfo) -> da.Array:
+        import dask.array as da
+        import zarr
+
+        try:
+            arr = zarr.open_array(store=self.zarr_store, path=info.key, mode="r", zarr_format=info.zarr_format)
+        except Exception as e:  # zarr raises many types; the user needs the array named
+            raise PlateError(f"{self.docs.location}/{info.key}", f"cannot open array: {e}") from e
+        chunks = getattr(arr, "shards", None) or arr.chunks
+        return da.from_array(arr, chunks=chunks, name=f"imaging-explorer-{self.docs.location}/{info.key}", inline_array=True)
+
+    def labels_of(self, fld: Field) -> dict[str, Labels]:
+        self.load_labels([fld])
+        return self._labels[fld.path]
+
+    def load_labels(self, fields: list[Field]) -> None:
+        from .plate_reader import read_labels
+
+        with self._lock:
+            todo = [f for f in fields if f.path not in self._labels]
+            if todo:
+                self._labels.update(read_labels(self.docs, todo, self))

@@ -1,0 +1,253 @@
+"""Build the plate model from a store's metadata documents.
+
+Strict enough to be safe, lenient enough for real writers: anything that can
+be understood opens (with a warning); a well or field that cannot is listed
+with the reason while the rest of the plate opens; unsafe paths, arrays and
+unsupported versions are refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings as _warnings
+from typing import Any
+
+from .errors import PlateError
+from .ngff import (
+    MetadataError,
+    check_relative_path,
+    detect_kind,
+    parse_image_label,
+    parse_labels_group,
+    parse_multiscales,
+    parse_omero,
+    parse_plate,
+    parse_well,
+)
+from .plate import Channel, Field, Labels, Plate, Well, _Source
+from .stores import Location, join_key
+from .zarr_docs import ArrayInfo, ZarrDocs
+
+
+class PlateWarning(UserWarning):
+    """The plate opened, but its metadata deviates from the specification."""
+
+
+def open_plate(location: str | os.PathLike[str]) -> Plate:
+    """Open an OME-Zarr HCS plate (NGFF 0.4 or 0.5) read-only, from metadata only.
+
+    Parameters
+    ----------
+    location
+        A local path, ``file://``, ``http(s)://`` or ``s3://`` URL of the plate group.
+
+    Raises
+    ------
+    PlateError
+        When the location is not a readable plate; the message names the location and the reason.
+    """
+    loc = Location(location)
+    docs, root_attrs = ZarrDocs.open_root(loc)
+    kind = detect_kind(root_attrs)
+    if kind != "plate":
+        found = f"an OME-Zarr {kind}" if kind else "no OME-NGFF plate metadata"
+        raise PlateError(loc, f"not an HCS plate: found {found}")
+    try:
+        meta, notes = parse_plate(root_attrs)
+    except MetadataError as e:
+        raise PlateError(loc, str(e)) from e
+    warnings = list(notes)
+    source = _Source(docs, warnings)
+    missing: dict[str, str] = {}
+
+    well_attrs = docs.group_attrs_many([w.path for w in meta.wells])
+    field_refs: dict[str, list[tuple[str, int | None]]] = {}
+    for ref in meta.wells:
+        try:
+            field_refs[ref.path] = _field_refs(loc, ref.path, well_attrs[ref.path], warnings)
+        except (MetadataError, ValueError) as e:
+            missing[ref.path] = str(e)
+
+    wells: dict[str, Well] = {}
+    fields = _read_fields(docs, field_refs, source, warnings, meta.version)
+    for ref in meta.wells:
+        if ref.path in missing:
+            continue
+        got, problems = fields.get(ref.path, ([], ["no fields"]))
+        if not got:
+            missing[ref.path] = "; ".join(problems) or "no readable field"
+            continue
+        wells[ref.path] = Well(ref.path, ref.row, ref.column, ref.row_index, ref.column_index, got, problems)
+        warnings.extend(f"well {ref.path}: {p}" for p in problems)
+
+    if meta.wells and not wells:
+        reasons = "; ".join(f"{p}: {r}" for p, r in list(missing.items())[:3])
+        raise PlateError(loc, f"none of the {len(meta.wells)} wells can be read ({reasons})")
+    if warnings:
+        _warnings.warn(
+            f"{loc}: opened with {len(warnings)} deviation(s) from the specification, "
+            f"e.g. {warnings[0]} (see Plate.warnings)",
+            PlateWarning,
+            stacklevel=2,
+        )
+    return Plate(
+        location=str(loc),
+        name=meta.name or os.path.basename(str(loc).rstrip("/")),
+        version=meta.version,
+        zarr_format=docs.zarr_format,
+        rows=list(meta.rows),
+        columns=list(meta.columns),
+        wells=wells,
+        missing_wells=missing,
+        acquisitions=list(meta.acquisitions),
+        field_count=meta.field_count,
+        warnings=warnings,
+        _source=source,
+    )
+
+
+def _field_refs(loc: Location, well_path: str, attrs: dict[str, Any] | None, warnings: list[str]) -> list[tuple[str, int | None]]:
+    """(field key, acquisition) of each field a well declares, or finds when it declares none."""
+    if attrs is None:
+        raise ValueError("well group not found in the store")
+    if detect_kind(attrs) == "well":
+        meta, notes = parse_well(attrs)
+        warnings.extend(f"well {well_path}: {n}" for n in notes)
+        return [(join_key(well_path, img.path), img.acquisition) for img in meta.images]
+    # hand-made plates: a well group without well metadata; its sub-groups are the fields
+    names = loc.list_dirs(well_path)
+    if not names:
+        raise ValueError("well group has no well metadata and no field sub-groups could be listed")
+    warnings.append(f"well {well_path}: no well metadata; fields found from its sub-groups")
+    return [(join_key(well_path, check_relative_path(n, "field")), None) for n in names if not n.startswith(".")]
+
+
+def _read_fields(
+    docs: ZarrDocs,
+    refs: dict[str, list[tuple[str, int | None]]],
+    source: _Source,
+    warnings: list[str],
+    version: str,
+) -> dict[str, tuple[list[Field], list[str]]]:
+    """Fields of every well, two batched reads: field groups, then all their arrays."""
+    keys = [key for items in refs.values() for key, _ in items]
+    attrs_of = docs.group_attrs_many(keys)
+    parsed: dict[str, tuple[Any, dict[str, Any]]] = {}
+    problems: dict[str, list[str]] = {w: [] for w in refs}
+    for well_path, items in refs.items():
+        for key, _ in items:
+            attrs = attrs_of[key]
+            if attrs is None:
+                problems[well_path].append(f"field {key} not found in the store")
+                continue
+            if detect_kind(attrs) not in ("image", "image-label"):
+                # a sub-group found by listing that is not an image (e.g. tables/) is not a field
+                problems[well_path].append(f"field {key} has no multiscales metadata")
+                continue
+            try:
+                ms, notes = parse_multiscales(attrs)
+            except MetadataError as e:
+                problems[well_path].append(f"field {key}: {e}")
+                continue
+            if ms.version != version:
+                notes = [*notes, f"NGFF version {ms.version} inside a {version} plate"]
+            warnings.extend(f"field {key}: {n}" for n in notes)
+            parsed[key] = (ms, attrs)
+
+    array_keys = [join_key(k, ds.path) for k, (ms, _) in parsed.items() for ds in ms.datasets]
+    arrays = docs.arrays_many(array_keys)
+    out: dict[str, tuple[list[Field], list[str]]] = {}
+    for well_path, items in refs.items():
+        fields: list[Field] = []
+        for key, acquisition in items:
+            if key not in parsed:
+                continue
+            ms, attrs = parsed[key]
+            try:
+                ms, infos = _levels(key, ms, arrays, warnings)
+            except ValueError as e:
+                problems[well_path].append(str(e))
+                continue
+            channels, notes = _channels(attrs, ms.axis_names, infos[0])
+            warnings.extend(f"field {key}: {n}" for n in notes)
+            fields.append(Field(key, len(fields), acquisition, ms, infos, channels, source))
+        out[well_path] = (fields, problems[well_path])
+    return out
+
+
+def _levels(key: str, ms: Any, arrays: dict[str, Any], warnings: list[str]) -> tuple[Any, tuple[ArrayInfo, ...]]:
+    """The arrays of a multiscale, checked; later levels that are missing are dropped."""
+    infos: list[ArrayInfo] = []
+    for ds in ms.datasets:
+        info = arrays[join_key(key, ds.path)]
+        if isinstance(info, PlateError):
+            raise ValueError(f"field {key}: {info.reason}")
+        if info is None:
+            if not infos:
+                raise ValueError(f"field {key}: its full-resolution array {ds.path!r} is missing")
+            warnings.append(f"field {key}: level {ds.path!r} is missing; using {len(infos)} level(s)")
+            break
+        if info.ndim != len(ms.axes):
+            raise ValueError(f"field {key}: array {ds.path!r} has {info.ndim} dimensions but the axes are {ms.axis_names!r}")
+        infos.append(info)
+    if len(infos) < len(ms.datasets):
+        ms = dataclasses.replace(ms, datasets=ms.datasets[: len(infos)])
+    return ms, tuple(infos)
+
+
+def _channels(attrs: dict[str, Any], axes: str, level0: ArrayInfo) -> tuple[list[Channel], list[str]]:
+    """Channels from omero metadata (defaults where absent), with unique display names."""
+    n = level0.shape[axes.index("c")] if "c" in axes else 1
+    meta, notes = parse_omero(attrs, n)
+    seen: dict[str, int] = {}
+    channels = []
+    for i, ch in enumerate(meta):
+        label = ch.label or f"Channel {i}"
+        seen[label] = seen.get(label, 0) + 1
+        name = label if seen[label] == 1 else f"{label} ({seen[label]})"
+        channels.append(Channel(name, ch.color, ch.window, ch.label, ch.active, ch.limits))
+    return channels, notes
+
+
+def read_labels(docs: ZarrDocs, fields: list[Field], source: _Source) -> dict[str, dict[str, Labels]]:
+    """Label images of many fields in three batched reads: labels groups, label images, arrays."""
+    groups = docs.group_attrs_many([join_key(f.path, "labels") for f in fields])
+    names: dict[str, list[str]] = {}
+    for f in fields:
+        attrs = groups[join_key(f.path, "labels")]
+        names[f.path] = []
+        if attrs is None:
+            continue
+        try:
+            found, notes = parse_labels_group(attrs)
+        except MetadataError as e:
+            source.warnings.append(f"field {f.path} labels: {e}")
+            continue
+        source.warnings.extend(f"field {f.path} labels: {n}" for n in notes)
+        names[f.path] = found
+    image_keys = {(f.path, n): join_key(f.path, "labels", n) for f in fields for n in names[f.path]}
+    image_attrs = docs.group_attrs_many(list(image_keys.values()))
+    parsed: dict[tuple[str, str], Any] = {}
+    for ident, key in image_keys.items():
+        attrs = image_attrs[key]
+        try:
+            if attrs is None:
+                raise MetadataError("listed in labels but not found in the store")
+            ms, notes = parse_multiscales(attrs)
+            image_label, more = parse_image_label(attrs)
+        except MetadataError as e:
+            source.warnings.append(f"labels {key}: {e}")
+            continue
+        source.warnings.extend(f"labels {key}: {n}" for n in [*notes, *more])
+        parsed[ident] = (key, ms, image_label)
+    arrays = docs.arrays_many([join_key(key, ds.path) for key, ms, _ in parsed.values() for ds in ms.datasets])
+    out: dict[str, dict[str, Labels]] = {f.path: {} for f in fields}
+    for (field_path, name), (key, ms, image_label) in parsed.items():
+        try:
+            ms, infos = _levels(key, ms, arrays, source.warnings)
+        except ValueError as e:
+            source.warnings.append(str(e))
+            continue
+        out[field_path][name] = Labels(name, key, ms, infos, image_label, source)
+    return out
