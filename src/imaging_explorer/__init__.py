@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "PlateError": "errors",
     "open_plate": "plate_reader",
+    "PlateWarning": "plate_reader",
     "Plate": "plate",
     "Well": "plate",
     "Field": "plate",
