@@ -207,6 +207,7 @@ def field_layer_data(well: Well, field: Field, plate: Plate | None = None) -> li
             "axis_labels": axis_labels,
             "multiscale": multiscale,
             "rgb": False,
+            "visible": bool(getattr(channel, "visible", True)),
             "metadata": {**meta_base, "channel": name, "channel_index": i},
         }
         window = channel.window if channel is not None else None
