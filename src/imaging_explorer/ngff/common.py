@@ -1,0 +1,149 @@
+"""What the parsers and the validators share: versions, unwrapping, kinds, path safety."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+SUPPORTED_VERSIONS = ("0.4", "0.5")
+
+# Where a 0.4 document keeps its version, in the order unwrap() looks.
+_V04_VERSION_KEYS = ("plate", "well", "multiscales", "image-label")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_ALNUM = re.compile(r"^[A-Za-z0-9]+$")
+
+
+class MetadataError(ValueError):
+    """OME-NGFF metadata that cannot be used; the message names the offending field."""
+
+
+def supported_text() -> str:
+    """The supported versions as a phrase for messages."""
+    return "supported: " + ", ".join(SUPPORTED_VERSIONS)
+
+
+def is_int(value: object) -> bool:
+    """True for a JSON integer (bool is not one, although Python says so)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> bool:
+    """True for a JSON number (int or float, not bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_alnum(value: object) -> bool:
+    """True for a non-empty ASCII letters-and-digits string (the spec's name pattern)."""
+    return isinstance(value, str) and bool(_ALNUM.match(value))
+
+
+def is_wrapped(attrs: object) -> bool:
+    """True when the attributes keep their metadata under ``"ome"`` (NGFF 0.5 style)."""
+    return isinstance(attrs, dict) and isinstance(attrs.get("ome"), dict)
+
+
+def _version_of(doc: dict[str, Any], key: str) -> Any:
+    value = doc.get(key)
+    if key == "multiscales":
+        value = value[0] if isinstance(value, list) and value else None
+    return value.get("version") if isinstance(value, dict) else None
+
+
+def unwrap(attrs: dict) -> tuple[str | None, dict]:
+    """Split group attributes into (declared version, metadata document).
+
+    Parameters
+    ----------
+    attrs : dict
+        The group's attributes: ``.zattrs`` (0.4) or ``zarr.json`` ``attributes`` (0.5).
+
+    Returns
+    -------
+    tuple of (str or None, dict)
+        For 0.5 ``(attrs["ome"].get("version"), attrs["ome"])``; otherwise the version found in
+        ``plate``, ``well``, ``multiscales[0]`` or ``image-label`` (first present) and ``attrs``.
+        The version is returned as written (not checked); None when absent.
+    """
+    if is_wrapped(attrs):
+        return attrs["ome"].get("version"), attrs["ome"]
+    if not isinstance(attrs, dict):
+        return None, {}
+    for key in _V04_VERSION_KEYS:
+        version = _version_of(attrs, key)
+        if version is not None:
+            return version, attrs
+    return None, attrs
+
+
+def detect_kind(attrs: dict) -> str | None:
+    """Name the kind of NGFF group the attributes describe.
+
+    Parameters
+    ----------
+    attrs : dict
+        Group attributes, wrapped in ``"ome"`` or not.
+
+    Returns
+    -------
+    str or None
+        ``"plate"``, ``"well"``, ``"image-label"`` (a label image: it has ``image-label``),
+        ``"image"`` (``multiscales``), ``"labels"`` (a labels group) or None.
+    """
+    _, doc = unwrap(attrs)
+    for key, kind in (("plate", "plate"), ("well", "well"), ("image-label", "image-label"),
+                      ("multiscales", "image"), ("labels", "labels")):
+        if key in doc:
+            return kind
+    return None
+
+
+def path_problem(path: object) -> str | None:
+    """Why ``path`` is not a safe relative zarr key, or None when it is."""
+    if not isinstance(path, str):
+        return f"{path!r} is not a string"
+    if not path:
+        return "'' is empty"
+    if "\x00" in path:
+        return f"{path!r} contains a NUL character"
+    if "\\" in path:
+        return f"{path!r} contains a backslash"
+    if path.startswith("/"):
+        return f"{path!r} is absolute"
+    if _DRIVE.match(path):
+        return f"{path!r} starts with a drive letter"
+    for segment in path.split("/"):
+        if segment == "..":
+            return f"{path!r} leaves its parent group ('..')"
+        if segment in ("", "."):
+            return f"{path!r} has an empty or '.' segment"
+    return None
+
+
+def check_relative_path(path: object, what: str) -> str:
+    """Return ``path`` unchanged if it is a safe relative zarr key, else raise.
+
+    Safe means: a non-empty str, no leading ``/``, no backslash, no ``..``, ``.`` or empty
+    segment, no drive letter (``C:``) and no NUL character. Store keys are built from these
+    paths, and some stores resolve ``..`` outside the root (DESIGN.md, Facts).
+
+    Parameters
+    ----------
+    path : object
+        The path as found in the metadata.
+    what : str
+        The field it came from, e.g. ``"plate.wells[3].path"``; it starts the error message.
+
+    Returns
+    -------
+    str
+        ``path`` itself.
+
+    Raises
+    ------
+    MetadataError
+        Naming ``what`` and the path.
+    """
+    problem = path_problem(path)
+    if problem is not None:
+        raise MetadataError(f"{what}: {problem}; expected a relative path inside the group")
+    return path  # type: ignore[return-value]
