@@ -169,7 +169,7 @@ def _read_fields(
             except ValueError as e:
                 problems[well_path].append(str(e))
                 continue
-            channels, notes = _channels(attrs, ms.axis_names, infos[0])
+            channels, notes = _channels(attrs, [a.name for a in ms.axes], infos[0])
             warnings.extend(f"field {key}: {n}" for n in notes)
             fields.append(Field(key, len(fields), acquisition, ms, infos, channels, source))
         out[well_path] = (fields, problems[well_path])
@@ -196,7 +196,7 @@ def _levels(key: str, ms: Any, arrays: dict[str, Any], warnings: list[str]) -> t
     return ms, tuple(infos)
 
 
-def _channels(attrs: dict[str, Any], axes: str, level0: ArrayInfo) -> tuple[list[Channel], list[str]]:
+def _channels(attrs: dict[str, Any], axes: list[str], level0: ArrayInfo) -> tuple[list[Channel], list[str]]:
     """Channels from omero metadata (defaults where absent), with unique display names."""
     n = level0.shape[axes.index("c")] if "c" in axes else 1
     meta, notes = parse_omero(attrs, n)

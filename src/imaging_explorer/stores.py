@@ -34,7 +34,7 @@ def check_key(key: str) -> str:
         not key
         or key.startswith("/")
         or "\\" in key
-        or "\x00" in key
+        or any(ch in key for ch in "\x00?#%")  # URL syntax could smuggle "..%2f" past the checks
         or any(p in ("", ".", "..") for p in parts)
         or ":" in parts[0]
     ):
