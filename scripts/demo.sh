@@ -26,13 +26,14 @@ if have_display; then
 fi
 
 shot="${DEMO_SCREENSHOT:-$PWD/demo.png}"
-args=("$@")
-if [[ ${#args[@]} -eq 0 ]]; then
-    args=(--screenshot "$shot")
-fi
+args=("$@") given=0
 for ((i = 0; i < ${#args[@]}; i++)); do
-    [[ ${args[i]} == --screenshot ]] && shot="${args[i + 1]:-$shot}"
+    case "${args[i]}" in
+        --screenshot) given=1 shot="${args[i + 1]:-$shot}" ;;
+        --screenshot=*) given=1 shot="${args[i]#--screenshot=}" ;;
+    esac
 done
+[[ $given -eq 1 ]] || args+=(--screenshot "$shot")
 say "no display (\$DISPLAY and \$WAYLAND_DISPLAY are empty): napari cannot open a window here."
 say "running it under a virtual X server (xvfb-run) and writing a screenshot instead"
 xvfb-run -a -s "-screen 0 1600x1000x24" imaging-explorer demo "${args[@]}"

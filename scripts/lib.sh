@@ -46,6 +46,9 @@ ensure_venv() {
         say "$VENV is broken (its Python is gone): making it again"
         rm -rf "$VENV"
     fi
+    if [[ -x "$PY" ]] && ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        die "$VENV has $("$PY" --version 2>&1); napari 0.9 needs Python >= 3.11: remove $VENV (or set PYTHON=python3.11) and run again"
+    fi
     if [[ ! -x "$PY" ]]; then
         local base="${PYTHON:-python3}"
         command -v "$base" >/dev/null 2>&1 || die "python3 not found: install Python >= 3.11"
