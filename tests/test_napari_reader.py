@@ -137,3 +137,49 @@ def test_sample_data_is_made_once(monkeypatch) -> None:
     assert marker.stat().st_mtime_ns == stamp  # reused, not made again
     assert [kw["name"] for _, kw, _ in first] == [kw["name"] for _, kw, _ in second]
     assert [path.name for path in folder.parent.iterdir() if path.name.startswith(".")] == []
+
+
+def test_layer_data_slices_the_channel_axis_wherever_it_is() -> None:
+    """A tczyx field with a channel axis named "ch" (typed "channel"), labels without c."""
+    from types import SimpleNamespace as NS
+
+    import dask.array as da
+
+    from imaging_explorer._napari.reader import field_layer_data
+
+    def axes(*pairs):
+        return NS(axes=tuple(NS(name=n, type=t) for n, t in pairs))
+
+    image_axes = axes(("t", "time"), ("ch", "channel"), ("z", "space"), ("y", "space"), ("x", "space"))
+    levels = [da.zeros((2, 3, 4, 64, 64), dtype="uint16"), da.zeros((2, 3, 4, 32, 32), dtype="uint16")]
+    nuclei = NS(
+        levels=[da.zeros((2, 4, 64, 64), dtype="uint32")],
+        axes="tzyx",
+        multiscale=axes(("t", "time"), ("z", "space"), ("y", "space"), ("x", "space")),
+        scale=lambda level: (1.0, 2.0, 0.5, 0.5),
+        translation=lambda level: (0.0, 0.0, 10.0, 20.0),
+    )
+    field = NS(
+        axes="tczyx",
+        multiscale=image_axes,
+        levels=levels,
+        channels=[NS(name="DAPI", color="0000FF", window=(0, 500)), NS(name="GFP", color="00FF00", window=None)],
+        scale=lambda level: (1.0, 1.0, 2.0, 0.5 * 2**level, 0.5 * 2**level),
+        translation=lambda level: (0.0, 0.0, 0.0, 10.0, 20.0),
+        labels={"nuclei": nuclei},
+    )
+    well = NS(row="C", column="07", path="C/07")
+
+    layers = field_layer_data(well, field)
+
+    assert [(kw["name"], kind) for _, kw, kind in layers] == [
+        ("C07 DAPI", "image"), ("C07 GFP", "image"), ("C07 channel 2", "image"), ("C07 nuclei", "labels"),
+    ]
+    data, kw, _ = layers[0]
+    assert [level.shape for level in data] == [(2, 4, 64, 64), (2, 4, 32, 32)]
+    assert kw["axis_labels"] == ("t", "z", "y", "x") and kw["scale"] == (1.0, 2.0, 0.5, 0.5)
+    assert kw["translate"] == (0.0, 0.0, 10.0, 20.0) and kw["colormap"] == "blue"
+    assert kw["contrast_limits"] == (0.0, 500.0) and "contrast_limits" not in layers[1][1]
+    labels_data, labels_kw, _ = layers[3]
+    assert labels_data.shape == (2, 4, 64, 64) and not labels_kw["multiscale"]
+    assert labels_kw["scale"] == (1.0, 2.0, 0.5, 0.5)

@@ -170,6 +170,24 @@ def _without_axis(levels: Sequence[Any], axis: int | None, index: int) -> list[A
     return out
 
 
+def _axes(image: Any) -> tuple[list[str], int | None]:
+    """Axis names of a field or label image, and the index of its channel axis (or None).
+
+    Uses the declared axis types when the model exposes them (an axis named ``ch`` of type
+    ``channel`` is the channel axis), else the one-letter names of ``image.axes``.
+    """
+    declared = getattr(getattr(image, "multiscale", None), "axes", None)
+    if declared:
+        names = [str(a.name).lower() for a in declared]
+        kinds = [str(getattr(a, "type", "") or "").lower() for a in declared]
+    else:
+        names, kinds = list(str(image.axes).lower()), []
+    for i, name in enumerate(names):
+        if name == "c" or (i < len(kinds) and kinds[i] == "channel"):
+            return names, i
+    return names, None
+
+
 def _multiscale(levels: list[Any]) -> tuple[Any, bool]:
     return (levels, True) if len(levels) > 1 else (levels[0], False)
 
@@ -177,9 +195,8 @@ def _multiscale(levels: list[Any]) -> tuple[Any, bool]:
 def field_layer_data(well: Well, field: Field, plate: Plate | None = None) -> list[LayerData]:
     """Image layers (one per channel) and labels layers (one per segmentation) of a field."""
     prefix = f"{well.row}{well.column}"
-    axes = field.axes.lower()
-    c_axis = axes.index("c") if "c" in axes else None
-    keep = [i for i, a in enumerate(axes) if a != "c"]
+    axes, c_axis = _axes(field)
+    keep = [i for i in range(len(axes)) if i != c_axis]
     scale = _pick(field.scale(0), keep)
     translate = _pick(field.translation(0), keep)
     axis_labels = tuple(axes[i] for i in keep)
@@ -216,9 +233,8 @@ def field_layer_data(well: Well, field: Field, plate: Plate | None = None) -> li
         layers.append((data, kwargs, "image"))
 
     for label_name, labels in field.labels.items():
-        laxes = labels.axes.lower()
-        lc = laxes.index("c") if "c" in laxes else None
-        lkeep = [i for i, a in enumerate(laxes) if a != "c"]
+        laxes, lc = _axes(labels)
+        lkeep = [i for i in range(len(laxes)) if i != lc]
         data, multiscale = _multiscale(_without_axis(list(labels.levels), lc, 0))
         kwargs = {
             "name": f"{prefix} {label_name}",
