@@ -112,9 +112,15 @@ class Location:
     def read_json_many(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
         """Parsed JSON object of each key; None where the key does not exist."""
         out: dict[str, dict[str, Any] | None] = {}
+        # Plates repeat the same documents thousands of times (every field alike):
+        # parse each distinct one once and hand out the same (read-only) dict.
+        parsed: dict[bytes, dict[str, Any]] = {}
         for key, raw in self.read_bytes_many(keys).items():
             if raw is None:
                 out[key] = None
+                continue
+            if raw in parsed:
+                out[key] = parsed[raw]
                 continue
             try:
                 doc = json.loads(raw)
@@ -122,7 +128,7 @@ class Location:
                 raise PlateError(f"{self.display}/{key}", f"not valid JSON ({e})") from e
             if not isinstance(doc, dict):
                 raise PlateError(f"{self.display}/{key}", "metadata document is not a JSON object")
-            out[key] = doc
+            out[key] = parsed[raw] = doc
         return out
 
     def list_dirs(self, key: str) -> list[str] | None:

@@ -8,6 +8,7 @@ zarr-python opens only the arrays a user actually looks at.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,13 +168,16 @@ class ZarrDocs:
         keys = {p: join_key(p, name) for p in paths}
         raw = self._raw(list(keys.values()))
         out: dict[str, ArrayInfo | PlateError | None] = {}
+        seen: dict[int, ArrayInfo] = {}  # identical documents arrive as one dict: check each once
         for p, k in keys.items():
             doc = raw[k]
             if doc is None or (self.zarr_format == 3 and doc.get("node_type") != "array"):
                 out[p] = None
-                continue
-            try:
-                out[p] = parse_array_doc(p, doc, self.zarr_format)
-            except ValueError as e:
-                out[p] = PlateError(f"{self.location}/{p}", str(e))
+            elif id(doc) in seen:
+                out[p] = dataclasses.replace(seen[id(doc)], key=p)
+            else:
+                try:
+                    out[p] = seen[id(doc)] = parse_array_doc(p, doc, self.zarr_format)
+                except ValueError as e:
+                    out[p] = PlateError(f"{self.location}/{p}", str(e))
         return out
