@@ -110,8 +110,8 @@ def test_plugin_is_listed_and_sample_opens(make_napari_viewer, monkeypatch) -> N
     import imaging_explorer.cache as cache
 
     monkeypatch.setattr(cache, "SAMPLE_PARAMS", {"rows": 2, "columns": 2, "fields": 1, "size": 256})
+    viewer = make_napari_viewer()  # initialises napari's plugins
     assert "imaging-explorer" in _npe2.get_readers("plate.zarr")
-    viewer = make_napari_viewer()
 
     viewer.open_sample("imaging-explorer", "sample_plate")
 
