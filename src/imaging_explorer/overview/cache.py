@@ -1,0 +1,144 @@
+"""Thumbnails of plates seen before, in the user's cache folder (never inside the dataset).
+
+One ``.npz`` per plate and read parameters, keyed by a hash of the plate's location and the
+metadata documents of the levels read: rewritten metadata gives a new key, so a stale
+file is simply never asked for again (old files are evicted by age). Pixels are stored
+blosc-lz4 compressed, one blob per dtype, so that a reopen is one file read and one
+decompression (a member per field would cost a zip lookup each). No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numcodecs
+import numpy as np
+
+from .. import cache as _user_cache
+from .thumbnails import Thumbnails, axis_names, choose_level
+
+if TYPE_CHECKING:
+    from ..plate import Plate
+
+_FORMAT = 1  # bump when the file layout or the thumbnail semantics change
+_PART_BYTES = 256 * 2**20  # blosc handles < 2 GiB per buffer; stay far below
+
+
+def default_folder() -> Path:
+    """``<user cache>/thumbnails`` (see :func:`imaging_explorer.cache.cache_dir`)."""
+    return _user_cache.cache_dir() / "thumbnails"
+
+
+class ThumbnailCache:
+    """Thumbnails stored per plate fingerprint, one ``.npz`` file each.
+
+    Parameters
+    ----------
+    cache_dir
+        Folder of the cache files; ``<user cache>/thumbnails`` by default.
+    max_files
+        Older files beyond this many are removed after each save.
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, max_files: int = 64) -> None:
+        self.folder = Path(cache_dir) if cache_dir is not None else default_folder()
+        self.max_files = max_files
+
+    def key(self, plate: Plate, min_size: int = 64, z: str = "middle", t: int = 0) -> str:
+        """Fingerprint of a plate's metadata and the read parameters (hex SHA-256)."""
+        loc = plate._source.docs.location
+        where = loc.root if loc.is_local else str(loc)  # absolute: a relative path is ambiguous
+        h = hashlib.sha256(json.dumps([_FORMAT, where, min_size, z, t]).encode())
+        for well in plate.wells.values():
+            for f in well.fields:
+                info = f.arrays[choose_level(f, min_size)]
+                h.update(json.dumps([f.path, info.key, axis_names(f), info.doc], sort_keys=True).encode())
+        return h.hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key[:40]}.npz"
+
+    def load(self, key: str, paths: list[str] | None = None) -> Thumbnails:
+        """Cached thumbnails (only ``paths`` when given); empty on a miss or an unreadable file."""
+        out = Thumbnails()
+        file = self.path(key)
+        try:
+            with np.load(file, allow_pickle=False) as npz:
+                index = json.loads(npz["index"].tobytes())
+                if index.get("key") != key:
+                    return out
+                wanted = None if paths is None else set(paths)
+                parts: dict[int, np.ndarray] = {}
+                for path, level, part, offset, shape in index["fields"]:
+                    if wanted is not None and path not in wanted:
+                        continue
+                    if part not in parts:
+                        parts[part] = _unpack(npz[f"part{part}"], index["parts"][part])
+                    n = int(np.prod(shape))
+                    out[path] = parts[part][offset : offset + n].reshape(shape)
+                    out.levels[path] = level
+            os.utime(file)  # recently used: evicted last
+        except FileNotFoundError:
+            pass
+        except Exception:  # noqa: BLE001 - a broken cache file is a miss, never an error
+            return Thumbnails()
+        return out
+
+    def save(self, key: str, thumbnails: Thumbnails) -> Path:
+        """Store the successful thumbnails atomically (temporary file, then rename)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        entries: list[list[Any]] = []
+        parts: list[list[np.ndarray]] = []
+        part_info: list[dict[str, Any]] = []
+        current: dict[str, int] = {}  # dtype -> open part
+        for path, img in thumbnails.items():
+            if img is None:
+                continue  # failures are retried next time, not remembered
+            dt = img.dtype.str
+            p = current.get(dt)
+            if p is None or part_info[p]["size"] + img.size > _PART_BYTES // img.itemsize:
+                p = current[dt] = len(parts)
+                parts.append([])
+                part_info.append({"dtype": dt, "size": 0})
+            entries.append([path, thumbnails.levels.get(path, 0), p, part_info[p]["size"], list(img.shape)])
+            parts[p].append(img.ravel())
+            part_info[p]["size"] += img.size
+        index = {"key": key, "parts": part_info, "fields": entries}
+        members = {"index": np.frombuffer(json.dumps(index).encode(), np.uint8)}
+        for i, arrays in enumerate(parts):
+            members[f"part{i}"] = np.frombuffer(_CODEC.encode(np.concatenate(arrays)), np.uint8)
+        target = self.path(key)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **members)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self._evict(keep=target)
+        return target
+
+    def _evict(self, keep: Path) -> None:
+        files = sorted(self.folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in [f for f in files if f != keep][max(self.max_files - 1, 0) :]:
+            try:
+                old.unlink()
+            except OSError:
+                pass  # another process may be removing it too
+
+
+# shuffle makes multi-byte images compress; lz4 decompresses at GB/s
+_CODEC = numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)
+
+
+def _unpack(blob: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+    dtype = np.dtype(info["dtype"])
+    out = np.empty(int(info["size"]), dtype)  # writable, unlike np.frombuffer over bytes
+    _CODEC.decode(blob, out=out)
+    return out

@@ -1,0 +1,281 @@
+"""Thumbnails of every field, read from one low-resolution level on a lean batched path.
+
+Opening arrays through zarr-python costs 3-4 ms each (DESIGN.md), seconds for a plate. Here
+the chunk keys of every field are computed from the metadata the plate model already holds,
+their bytes are fetched in a few ``Location.read_bytes_many`` batches (concurrent for remote
+stores) and decoded with the arrays' own codecs. A field that cannot be read gets ``None``
+and a reason; the other fields still come back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import numpy as np
+
+from ..stores import join_key
+from .chunks import ArrayChunks
+
+if TYPE_CHECKING:
+    from ..plate import Field, Plate
+    from ..stores import Location
+    from ..zarr_docs import ArrayInfo
+    from .cache import ThumbnailCache
+
+ZMode = Literal["middle", "max"]
+# after this many failed single-key retries in a row the store is taken to be gone
+_MAX_RETRY_FAILURES = 8
+
+
+class Thumbnails(dict):
+    """Field path -> thumbnail (c, y, x), or None where the field could not be read.
+
+    ``errors`` holds the reason per failed field path, ``levels`` the pyramid level read.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: dict[str, str] = {}
+        self.levels: dict[str, int] = {}
+
+    def merge(self, other: Thumbnails) -> None:
+        """Take over the images, errors and levels of ``other``."""
+        self.update(other)
+        self.errors.update(other.errors)
+        self.levels.update(other.levels)
+        for path in other:
+            if other[path] is not None:
+                self.errors.pop(path, None)
+
+
+class ThumbnailBatch(NamedTuple):
+    """One step of :func:`iter_thumbnails`: fields finished so far, all fields, this batch."""
+
+    done: int
+    total: int
+    thumbnails: Thumbnails
+
+
+def axis_names(field: Field) -> list[str]:
+    """Axis names of a field as declared (e.g. ``["t", "c", "z", "y", "x"]``)."""
+    return [a.name for a in field.multiscale.axes]
+
+
+def choose_level(field: Field, min_size: int = 64) -> int:
+    """The lowest-resolution level whose y and x sides are both at least ``min_size``.
+
+    Parameters
+    ----------
+    field
+        A field of the plate model.
+    min_size
+        Smallest useful thumbnail side in pixels.
+
+    Returns
+    -------
+    int
+        Level index; 0 when even the full resolution is smaller than ``min_size``.
+    """
+    names = axis_names(field)
+    iy, ix = names.index("y"), names.index("x")
+    best, best_area = 0, math.inf
+    for k, info in enumerate(field.arrays):
+        h, w = info.shape[iy], info.shape[ix]
+        if h >= min_size and w >= min_size and h * w <= best_area:
+            best, best_area = k, h * w
+    return best
+
+
+class FieldRead:
+    """The chunks one field's thumbnail needs, and how to put them together."""
+
+    def __init__(self, path: str, info: ArrayInfo, names: list[str], z: ZMode, t: int) -> None:
+        if z not in ("middle", "max"):
+            raise ValueError(f"z must be 'middle' or 'max', got {z!r}")
+        self.path, self.names, self.z = path, names, z
+        self.array = ArrayChunks(info)
+        self.prefix = info.key
+        region = []
+        for name, n in zip(names, info.shape):
+            if name == "t":
+                i = min(max(t if t >= 0 else n + t, 0), n - 1)  # other t counts: clamp
+                region.append((i, i + 1))
+            elif name == "z" and z == "middle":
+                region.append((n // 2, n // 2 + 1))
+            elif name in ("c", "y", "x", "z"):
+                region.append((0, n))
+            else:  # an axis the overview does not show: its first plane
+                region.append((0, min(n, 1)))
+        self.region = region
+        ranges = [range(a // c, -(-b // c)) for (a, b), c in zip(region, self.array.chunks)]
+        self.units = list(itertools.product(*ranges))
+        self.files = {u: join_key(self.prefix, self.array.file_of(u)) for u in self.units}
+
+    def assemble(self, data: dict[str, bytes | None]) -> np.ndarray:
+        """Decode the fetched chunk files into the thumbnail, shaped (c, y, x)."""
+        arr = self.array
+        out = np.full([b - a for a, b in self.region], arr.fill, arr.dtype)
+        opened: dict[str, Any] = {}  # a shard is opened (index decoded) once for all its chunks
+        for u in self.units:
+            key = self.files[u]
+            if key not in opened:
+                raw = data[key]
+                opened[key] = None if raw is None else arr.open_file(raw)
+            values = arr.decode_unit(opened[key], u)
+            if values is None:
+                continue  # absent chunk: fill value, as zarr-python reads it
+            src, dst = [], []
+            for i, (a, b), c in zip(u, self.region, arr.chunks):
+                lo, hi = max(i * c, a), min(i * c + c, b)
+                src.append(slice(lo - i * c, hi - i * c))
+                dst.append(slice(lo - a, hi - a))
+            out[tuple(dst)] = values[tuple(src)]
+        return self._to_cyx(out)
+
+    def _to_cyx(self, out: np.ndarray) -> np.ndarray:
+        names = list(self.names)
+        for i in reversed(range(len(names))):
+            if names[i] in ("c", "y", "x"):
+                continue
+            out = out.max(axis=i) if names[i] == "z" and self.z == "max" else out.take(0, axis=i)
+            del names[i]
+        if "c" not in names:
+            out, names = out[np.newaxis], ["c", *names]
+        out = out.transpose([names.index(a) for a in "cyx"])
+        if not out.dtype.isnative:
+            out = out.astype(out.dtype.newbyteorder("="))
+        return np.ascontiguousarray(out)
+
+
+def _fetch(loc: Location, keys: list[str]) -> tuple[dict[str, bytes | None], dict[str, str]]:
+    """Bytes of each key (None: absent) and the reason per key that could not be read."""
+    try:
+        return loc.read_bytes_many(keys), {}
+    except Exception:  # noqa: BLE001 - one bad key fails a whole batch: find which
+        got: dict[str, bytes | None] = {}
+        failed: dict[str, str] = {}
+        streak = 0
+        for key in keys:
+            if streak >= _MAX_RETRY_FAILURES:
+                failed[key] = f"not read: the store failed {streak} times in a row"
+                continue
+            try:
+                got.update(loc.read_bytes_many([key]))
+                streak = 0
+            except Exception as e:  # noqa: BLE001 - reported per field
+                failed[key] = f"cannot read {key}: {e}"
+                streak += 1
+        return got, failed
+
+
+def _all_fields(plate: Plate, fields: Iterable[Field | str] | None) -> list[Field]:
+    every = {f.path: f for w in plate.wells.values() for f in w.fields}
+    if fields is None:
+        return list(every.values())
+    return [every[f] if isinstance(f, str) else f for f in fields]
+
+
+def iter_thumbnails(
+    plate: Plate,
+    fields: Iterable[Field | str] | None = None,
+    min_size: int = 64,
+    z: ZMode = "middle",
+    t: int = 0,
+    batch_size: int = 192,
+) -> Iterator[ThumbnailBatch]:
+    """Read thumbnails batch by batch (for progress bars and cancelling between batches).
+
+    Parameters are those of :func:`read_thumbnails`; ``batch_size`` is the number of fields
+    whose chunks are fetched in one ``read_bytes_many`` call.
+
+    Yields
+    ------
+    ThumbnailBatch
+        Fields done so far, the total, and the thumbnails of this batch.
+    """
+    todo = _all_fields(plate, fields)
+    loc = plate._source.docs.location
+    planned: list[FieldRead] = []
+    failed = Thumbnails()
+    for f in todo:
+        level = choose_level(f, min_size)
+        failed.levels[f.path] = level
+        try:
+            planned.append(FieldRead(f.path, f.arrays[level], axis_names(f), z, t))
+        except (ValueError, KeyError, TypeError) as e:
+            failed[f.path] = None
+            failed.errors[f.path] = f"cannot decode {f.arrays[level].key}: {e}"
+    done = len(failed)
+    if failed or not planned:
+        yield ThumbnailBatch(done, len(todo), failed)
+    for start in range(0, len(planned), batch_size):
+        batch = planned[start : start + batch_size]
+        keys = list(dict.fromkeys(k for p in batch for k in p.files.values()))
+        data, bad = _fetch(loc, keys)
+        out = Thumbnails()
+        for p in batch:
+            out.levels[p.path] = failed.levels[p.path]
+            reasons = [bad[k] for k in p.files.values() if k in bad]
+            try:
+                if reasons:
+                    raise OSError(reasons[0])
+                out[p.path] = p.assemble(data)
+            except Exception as e:  # noqa: BLE001 - corrupt data raises anything; report, go on
+                out[p.path] = None
+                out.errors[p.path] = str(e) if reasons else f"cannot decode {p.prefix}: {type(e).__name__}: {e}"
+        done += len(batch)
+        yield ThumbnailBatch(done, len(todo), out)
+
+
+def read_thumbnails(
+    plate: Plate,
+    fields: Iterable[Field | str] | None = None,
+    min_size: int = 64,
+    z: ZMode = "middle",
+    t: int = 0,
+    cache: ThumbnailCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Thumbnails:
+    """Thumbnails of fields from their lowest level with both sides >= ``min_size``.
+
+    Parameters
+    ----------
+    plate
+        An opened plate.
+    fields
+        Fields (or field paths) to read; all fields of all wells by default.
+    min_size
+        Smallest useful thumbnail side (see :func:`choose_level`).
+    z
+        ``"middle"``: the middle z plane; ``"max"``: maximum projection over z.
+    t
+        Time index (clamped to each field's t range; negative counts from the end).
+    cache
+        A :class:`ThumbnailCache`: fields found there are not read; new ones are stored.
+    progress
+        Called with (fields done, total) after each batch.
+
+    Returns
+    -------
+    Thumbnails
+        Field path -> array (c, y, x) in the data's dtype, or None with ``errors[path]``.
+    """
+    todo = _all_fields(plate, fields)
+    result = Thumbnails()
+    key = None
+    if cache is not None:
+        key = cache.key(plate, min_size=min_size, z=z, t=t)
+        result.merge(cache.load(key, [f.path for f in todo]))
+        todo = [f for f in todo if f.path not in result]
+    fresh = False
+    for step in iter_thumbnails(plate, todo, min_size, z, t):
+        result.merge(step.thumbnails)
+        fresh = fresh or any(v is not None for v in step.thumbnails.values())
+        if progress is not None:
+            progress(step.done, step.total)
+    if cache is not None and key is not None and fresh:
+        cache.save(key, result)
+    return result
