@@ -118,3 +118,8 @@ def test_mosaic_places_channels_and_leaves_missing_empty():
     assert (mosaic[1][y0:y1, x0:x1] == 30).all() and not mosaic[2][y0:y1, x0:x1].any()
     assert not mosaic[0][0:16, 34:66].any()  # the missing well A/2
     assert [m.shape for m in build_mosaic(layout, {}, n_channels=2)] == [(34, 66)] * 2
+    # pasting batch by batch into existing arrays gives the same mosaic
+    parts = build_mosaic(layout, {}, n_channels=3)
+    for key in thumbs:
+        assert build_mosaic(layout, {key: thumbs[key]}, out=parts) is parts
+    assert all(np.array_equal(a, b) for a, b in zip(parts, mosaic))

@@ -201,6 +201,7 @@ def build_mosaic(
     layout: OverviewLayout,
     thumbnails: Mapping[str, np.ndarray | None],
     n_channels: int | None = None,
+    out: list[np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """One 2-D image per channel with every thumbnail in its field tile (centred).
 
@@ -213,6 +214,9 @@ def build_mosaic(
     n_channels
         Channels to build; the most any thumbnail has by default. Fields with fewer
         channels leave the others empty.
+    out
+        Mosaic arrays to paste into (e.g. batch by batch while thumbnails arrive); new
+        zero arrays by default.
 
     Returns
     -------
@@ -221,10 +225,13 @@ def build_mosaic(
         (missing, unreadable) wells and fields are 0.
     """
     images = {p: a for p, a in thumbnails.items() if a is not None and p in layout.fields}
+    if out is not None:
+        n_channels = len(out)
     if n_channels is None:
         n_channels = max([a.shape[0] for a in images.values()] or [1])
-    dtype = np.result_type(*[a.dtype for a in images.values()]) if images else np.dtype("uint16")
-    out = [np.zeros(layout.shape, dtype) for _ in range(n_channels)]
+    if out is None:
+        dtype = np.result_type(*[a.dtype for a in images.values()]) if images else np.dtype("uint16")
+        out = [np.zeros(layout.shape, dtype) for _ in range(n_channels)]
     for path, img in images.items():
         y0, x0, y1, x1 = layout.field_box(path)
         img = fit_tile(img, layout.tile)
