@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +128,24 @@ def write_field(root: Path, key: str, version: str, shape: tuple[int, ...], axes
         lshape = shape[:-2] + tuple(max(1, n >> i) for n in shape[-2:])
         arr = group.create_array(level, shape=lshape, dtype="uint16", chunks=lshape)
         arr[...] = (np.arange(np.prod(lshape)) % 1000).reshape(lshape).astype(np.uint16)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # keep the test output readable
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # fsspec opens many connections at once; a backlog of 5 drops some (1 s retries)
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve a folder over HTTP on loopback; yields its base URL."""
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

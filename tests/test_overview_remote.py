@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 
 import numpy as np
 import pytest
+from builders import serve_folder
 
 import imaging_explorer as ie
 from imaging_explorer.overview import ThumbnailCache, read_thumbnails
@@ -17,24 +15,11 @@ pytest.importorskip("aiohttp", reason="fsspec's HTTP file system needs aiohttp (
 pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.plate_reader.PlateWarning")
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep the test output readable
-        pass
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    request_queue_size = 128  # fsspec opens many connections at once; a backlog of 5 drops some (1 s retries)
-
-
 @pytest.fixture
 def served(tmp_path, tiny_plate):
     shutil.copytree(tiny_plate, tmp_path / "p.zarr")
-    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield tmp_path / "p.zarr", f"http://127.0.0.1:{server.server_address[1]}/p.zarr"
-    server.shutdown()
-    server.server_close()
+    with serve_folder(tmp_path) as url:
+        yield tmp_path / "p.zarr", f"{url}/p.zarr"
 
 
 def test_remote_thumbnails_match_local_and_cache_apart(served, tmp_path):

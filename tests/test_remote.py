@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-
 import numpy as np
 import pytest
-from builders import omezarr_plate
+from builders import omezarr_plate, serve_folder
 
 import imaging_explorer as ie
 
@@ -17,18 +13,8 @@ pytest.importorskip("aiohttp", reason="fsspec's HTTP file system needs aiohttp (
 
 @pytest.fixture
 def http_root(tmp_path):
-    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep the test output readable
-        pass
+    with serve_folder(tmp_path) as url:
+        yield tmp_path, url
 
 
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
