@@ -239,3 +239,13 @@ def test_file_url(tmp_path):
     path = hand_plate(tmp_path / "p.zarr")
     plate = ie.open_plate(path.as_uri())
     assert sorted(plate.wells) == ["A/1", "B/2"]
+
+
+def test_fingerprint_survives_a_move_and_tells_plates_apart(tmp_path):
+    a = hand_plate(tmp_path / "a.zarr")
+    first = ie.open_plate(a).fingerprint
+    moved = tmp_path / "elsewhere" / "renamed.zarr"
+    shutil.copytree(a, moved)
+    assert ie.open_plate(moved).fingerprint == first
+    other = hand_plate(tmp_path / "b.zarr", wells=("A/1",))
+    assert ie.open_plate(other).fingerprint != first

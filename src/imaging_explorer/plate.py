@@ -137,6 +137,7 @@ class Plate:
     acquisitions: list[Any]
     field_count: int | None
     warnings: list[str]
+    fingerprint: str  # hash of the plate metadata: the same plate wherever its folder is
     _source: _Source = field(repr=False)
 
     def well(self, row: str, column: str) -> Well:

@@ -9,6 +9,8 @@ unsupported versions are refused.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 import warnings as _warnings
 from typing import Any
@@ -24,6 +26,7 @@ from .ngff import (
     parse_omero,
     parse_plate,
     parse_well,
+    unwrap,
 )
 from .plate import Channel, Field, Labels, Plate, Well, _Source
 from .stores import Location, join_key
@@ -103,8 +106,16 @@ def open_plate(location: str | os.PathLike[str]) -> Plate:
         acquisitions=list(meta.acquisitions),
         field_count=meta.field_count,
         warnings=warnings,
+        fingerprint=_fingerprint(root_attrs),
         _source=source,
     )
+
+
+def _fingerprint(root_attrs: dict[str, Any]) -> str:
+    """Identity of a plate that survives moving or copying its folder: a hash of its plate metadata."""
+    _, inner = unwrap(root_attrs)
+    text = json.dumps(inner.get("plate"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _field_refs(loc: Location, well_path: str, attrs: dict[str, Any] | None, warnings: list[str]) -> list[tuple[str, int | None]]:
