@@ -1,0 +1,1 @@
+"""Internals of :mod:`imaging_explorer.sample` (plate design, pixel synthesis, lean writer)."""
