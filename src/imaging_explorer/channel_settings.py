@@ -1,0 +1,298 @@
+"""Channel display settings for a whole plate, remembered per plate in the user's settings.
+
+Set once per channel name, they apply to the overview and every well view. They live in
+``<config>/channels/<plate fingerprint>.json`` (``<config>``: the user config folder, or
+``IMAGING_EXPLORER_CONFIG``), never in the dataset: it may be read-only, remote, or shared
+by reviewers with other tastes. No Qt, no napari: ``changed`` is a psygnal signal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import platformdirs
+from psygnal import Signal
+
+from .navigation import well_order
+
+if TYPE_CHECKING:
+    from .plate import Channel, Plate
+
+__all__ = ["ChannelSetting", "ChannelSettings", "ChannelSettingsWarning", "default_config_dir"]
+
+APP_NAME = "imaging-explorer"
+_FORMAT = 1  # version of the settings file layout
+_HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
+_FALLBACK_COLOR = "FFFFFF"  # a channel no field describes
+
+
+class ChannelSettingsWarning(UserWarning):
+    """The saved settings could not be used (defaults are used instead)."""
+
+
+@dataclass(frozen=True)
+class ChannelSetting:
+    """How one channel is shown: ``color`` "RRGGBB", ``contrast_limits`` None = automatic."""
+
+    name: str
+    color: str
+    contrast_limits: tuple[float, float] | None
+    gamma: float = 1.0
+    visible: bool = True
+
+
+def default_config_dir() -> Path:
+    """The user config folder of imaging-explorer (not created).
+
+    ``IMAGING_EXPLORER_CONFIG`` overrides it (tests, shared machines).
+    """
+    override = os.environ.get("IMAGING_EXPLORER_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def _normalise(key: str, value: Any) -> Any:
+    """The value in canonical form; TypeError / ValueError when it is not valid."""
+    if key == "color":
+        m = _HEX.match(value) if isinstance(value, str) else None
+        if m:
+            return m.group(1).upper()
+    elif key == "contrast_limits":
+        if value is None:
+            return None
+        lo, hi = (float(v) for v in (None if isinstance(value, str) else value))
+        if math.isfinite(lo) and math.isfinite(hi) and lo < hi:
+            return lo, hi
+    elif key == "gamma":
+        if not isinstance(value, bool) and math.isfinite(gamma := float(value)) and gamma > 0:
+            return gamma
+    elif isinstance(value, bool):  # visible: bool("no") would be True
+        return value
+    raise ValueError(value)
+
+
+_RULES = {
+    "color": "colour must be hex 'RRGGBB' or '#RRGGBB'",
+    "contrast_limits": "contrast limits must be (low, high) with finite low < high, or None",
+    "gamma": "gamma must be a number > 0",
+    "visible": "visible must be True or False",
+}
+
+
+def _check(name: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Validated and normalised changes; ValueError names the channel and the bad value."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key not in _RULES:
+            raise ValueError(f"channel {name!r}: unknown setting {key!r} (one of {', '.join(_RULES)})")
+        try:
+            out[key] = _normalise(key, value)
+        except (TypeError, ValueError):
+            raise ValueError(f"channel {name!r}: {_RULES[key]}, got {value!r}") from None
+    return out
+
+
+def _default(name: str, channel: Channel | None) -> ChannelSetting:
+    """The file's omero values: colour, window as contrast limits, active as visible."""
+    if channel is None:
+        return ChannelSetting(name, _FALLBACK_COLOR, None)
+    window = channel.window
+    # A window with start >= end cannot be contrast limits; let the viewer choose.
+    limits = (float(window[0]), float(window[1])) if window and window[0] < window[1] else None
+    m = _HEX.match(channel.color or "")
+    return ChannelSetting(name, m.group(1).upper() if m else _FALLBACK_COLOR, limits, 1.0, bool(channel.visible))
+
+
+class ChannelSettings:
+    """Display settings of every channel of one plate, saved in the user's settings.
+
+    Make one with :meth:`for_plate`. Settings are by channel name, so fields whose
+    channels differ from the first field's share them by name.
+
+    Attributes
+    ----------
+    changed : psygnal.Signal(str)
+        Emitted with the channel name after a channel's settings changed.
+    path : pathlib.Path
+        The settings file of this plate.
+    """
+
+    changed = Signal(str)
+
+    def __init__(self, plate: Plate, path: Path) -> None:
+        self._plate = plate
+        self.path = Path(path)
+        self._lock = threading.RLock()  # widgets may ask from worker threads
+        self._file_channels: dict[str, Channel] | None = None
+        self._corrupt = False  # the file on disk is unreadable: set it aside before the first save
+        self._settings = {n: _default(n, ch) for n, ch in self._first_field_channels().items()}
+        self._load()
+
+    @classmethod
+    def for_plate(cls, plate: Plate, config_dir: str | os.PathLike | None = None) -> ChannelSettings:
+        """Saved settings of a plate, or its file's omero values when none are saved.
+
+        Parameters
+        ----------
+        plate
+            The plate; its ``fingerprint`` names the settings file.
+        config_dir
+            The config folder; default :func:`default_config_dir` (``IMAGING_EXPLORER_CONFIG``
+            or the user config folder). The file is ``<config_dir>/channels/<fingerprint>.json``.
+
+        Returns
+        -------
+        ChannelSettings
+        """
+        root = Path(config_dir) if config_dir is not None else default_config_dir()
+        return cls(plate, root / "channels" / f"{plate.fingerprint}.json")
+
+    @property
+    def names(self) -> list[str]:
+        """Channel names: the first field's, then any other known ones."""
+        with self._lock:
+            return list(self._settings)
+
+    @property
+    def channels(self) -> list[ChannelSetting]:
+        """Settings of every channel in :attr:`names` order."""
+        with self._lock:
+            return list(self._settings.values())
+
+    def get(self, name: str) -> ChannelSetting:
+        """Settings of a channel; a channel not seen before gets its file's defaults.
+
+        Parameters
+        ----------
+        name
+            Channel name (``Channel.name`` of a field).
+
+        Returns
+        -------
+        ChannelSetting
+        """
+        with self._lock:
+            if name not in self._settings:
+                self._settings[name] = _default(name, self._file_channel(name))
+            return self._settings[name]
+
+    def update(self, name: str, **changes: Any) -> ChannelSetting:
+        """Change some settings of a channel, save them and emit :attr:`changed`.
+
+        Parameters
+        ----------
+        name
+            Channel name.
+        **changes
+            Any of ``color`` ("RRGGBB" or "#RRGGBB"), ``contrast_limits`` ((low, high) with
+            low < high, or None for automatic), ``gamma`` (> 0), ``visible`` (bool).
+
+        Returns
+        -------
+        ChannelSetting
+            The new settings. If the file cannot be written (read-only home, full disk), a
+            :class:`ChannelSettingsWarning` says so and the change holds for this session.
+
+        Raises
+        ------
+        ValueError
+            For an unknown setting or an invalid value; nothing changes then.
+        """
+        checked = _check(name, changes)
+        with self._lock:
+            old = self.get(name)
+            new = dataclasses.replace(old, **checked)
+            if new == old:
+                return old
+            self._settings[name] = new
+            self._save()
+        self.changed.emit(name)  # outside the lock: slots may call back from other threads
+        return new
+
+    def reset(self) -> None:
+        """Back to the file's omero values for every channel; saves and emits for each."""
+        with self._lock:
+            for name in self._settings:
+                self._settings[name] = _default(name, self._file_channel(name))
+            self._save()
+            names = list(self._settings)
+        for name in names:
+            self.changed.emit(name)
+
+    def _first_field_channels(self) -> dict[str, Channel]:
+        for key in well_order(self._plate):
+            fields = self._plate.wells[key].fields
+            if fields:
+                return {ch.name: ch for ch in fields[0].channels}
+        return {}
+
+    def _file_channel(self, name: str) -> Channel | None:
+        """The first channel of that name in any field (metadata only: no reads)."""
+        if self._file_channels is None:
+            every = [ch for w in self._plate.wells.values() for f in w.fields for ch in f.channels]
+            # reversed: the first field that has a name decides its defaults
+            self._file_channels = {ch.name: ch for ch in reversed(every)} | self._first_field_channels()
+        return self._file_channels.get(name)
+
+    def _load(self) -> None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            self._warn(f"cannot read {self.path}: {e}", 5)
+            return
+        try:
+            doc = json.loads(text)
+            entries = doc["channels"]
+            if not isinstance(entries, dict) or not all(isinstance(e, dict) for e in entries.values()):
+                raise TypeError("'channels' must map channel names to objects")
+            loaded = {}
+            for name, entry in entries.items():
+                base = self._settings.get(name) or _default(name, self._file_channel(name))
+                fields = {k: entry[k] for k in _RULES if k in entry}
+                loaded[name] = dataclasses.replace(base, **_check(name, fields))
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            self._warn(f"settings file {self.path} is damaged ({e}); using the plate's own channel settings", 5)
+            self._corrupt = True
+            return
+        self._settings.update(loaded)
+
+    def _warn(self, message: str, depth: int = 4) -> None:
+        # depth: frames up to the caller of update() / reset() (5: of for_plate())
+        warnings.warn(message, ChannelSettingsWarning, stacklevel=depth)
+
+    def _save(self) -> None:
+        """Write the file atomically (temp + replace): a crash mid-write never leaves half a file.
+
+        No fsync: sliders save often, and a file lost to a power cut only means defaults.
+        """
+        channels = {s.name: {"color": s.color, "contrast_limits": s.contrast_limits, "gamma": s.gamma,
+                             "visible": s.visible} for s in self._settings.values()}
+        doc = {"format": _FORMAT, "plate": self._plate.name, "fingerprint": self._plate.fingerprint,
+               "channels": channels}
+        tmp = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self._corrupt and self.path.exists():  # keep the damaged file for a look
+                os.replace(self.path, self.path.with_suffix(".json.damaged"))
+            self._corrupt = False
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(doc, f, indent=1)
+            os.replace(tmp, self.path)
+        except OSError as e:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            self._warn(f"cannot save channel settings to {self.path}: {e}; they hold for this session only")
