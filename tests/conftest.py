@@ -39,3 +39,17 @@ def tiny_plate_v04(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tiny-0.4")
     result = ie.make_sample_plate(out / "plate.zarr", rows=2, columns=3, fields=1, size=256, version="0.4")
     return Path(result.plate)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plugin_known_to_npe2() -> None:
+    """Run from a source tree (PYTHONPATH=src, package not installed), npe2 cannot
+    discover the plugin through its entry point: register the manifest directly."""
+    try:
+        from npe2 import PluginManager, PluginManifest
+    except ImportError:  # no napari in this environment: GUI tests are skipped anyway
+        return
+    pm = PluginManager.instance()
+    pm.discover(include_npe1=False)
+    if "imaging-explorer" not in pm._manifests:
+        pm.register(PluginManifest.from_file(Path(__file__).resolve().parents[1] / "napari.yaml"))

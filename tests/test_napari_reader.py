@@ -77,25 +77,27 @@ def test_layer_data_of_first_field(tiny_plate: Path) -> None:
 
 
 @pytest.mark.gui
-def test_viewer_opens_plate(make_napari_viewer, tiny_plate: Path) -> None:
-    from napari.layers import Image, Labels
+def test_viewer_opens_plate_overview(make_napari_viewer, tiny_plate: Path, qtbot) -> None:
+    """In a viewer the reader gives the plate overview (one mosaic per channel), filled in a worker."""
+    from napari.layers import Image
+
+    from imaging_explorer._napari.controller import controller_for
 
     plate = ie.open_plate(str(tiny_plate))
-    well, field = first_field(plate)
-    prefix = f"{well.row}{well.column}"
+    _, field = first_field(plate)
     viewer = make_napari_viewer(show=True)
 
     viewer.open(str(tiny_plate), plugin="imaging-explorer")
 
+    ctrl = controller_for(viewer)
     images = [layer for layer in viewer.layers if isinstance(layer, Image)]
-    labels = [layer for layer in viewer.layers if isinstance(layer, Labels)]
-    assert [layer.name for layer in images] == [f"{prefix} {c.name}" for c in field.channels]
+    assert [layer.name for layer in images] == [f"overview {c.name}" for c in field.channels]
     assert len(images) == 3  # DAPI, Cell, Pathogen
     for layer, channel in zip(images, field.channels):
-        assert layer.multiscale and len(layer.data) == len(field.levels)
-        np.testing.assert_allclose(layer.colormap.colors[-1][:3], _rgb(channel.color), atol=1e-6)
+        assert layer.data.shape == ctrl.layout.shape
+        np.testing.assert_allclose(layer.colormap.colors[-1][:3], _rgb(channel.color), atol=1e-2)
         assert layer.blending == "additive"
-    assert [layer.name for layer in labels] == [f"{prefix} {name}" for name in field.labels]
+    qtbot.waitUntil(lambda: ctrl.loader is not None and ctrl.loader.finished, timeout=20000)
 
     shot = viewer.screenshot(canvas_only=True, flash=False)
     assert shot.ndim == 3 and shot.shape[0] > 50 and shot.shape[1] > 50
@@ -104,7 +106,7 @@ def test_viewer_opens_plate(make_napari_viewer, tiny_plate: Path) -> None:
 
 
 @pytest.mark.gui
-def test_plugin_is_listed_and_sample_opens(make_napari_viewer, monkeypatch) -> None:
+def test_plugin_is_listed_and_sample_opens(make_napari_viewer, monkeypatch, qtbot) -> None:
     from napari.plugins import _npe2
 
     import imaging_explorer.cache as cache
@@ -115,8 +117,12 @@ def test_plugin_is_listed_and_sample_opens(make_napari_viewer, monkeypatch) -> N
 
     viewer.open_sample("imaging-explorer", "sample_plate")
 
-    assert len(viewer.layers) >= 4  # three channels and the nuclei
+    assert len(viewer.layers) >= 4  # three channel mosaics and the row/column names
     assert cache.cached_sample_plate() is not None
+    from imaging_explorer._napari.controller import controller_for
+
+    ctrl = controller_for(viewer)
+    qtbot.waitUntil(lambda: ctrl.loader is not None and ctrl.loader.finished, timeout=20000)
 
 
 def test_sample_data_is_made_once(monkeypatch) -> None:

@@ -1,11 +1,15 @@
 """npe2 reader: open an OME-Zarr HCS plate in napari.
 
 ``get_reader`` is the manifest command. It is total: for anything that is not a plate it
-returns None and never raises. For a plate it returns :func:`read_plate`, which builds the
-layers of the first well's first field from the model (``imaging_explorer.open_plate``):
-one image layer per channel (multiscale, lazy) and one labels layer per segmentation.
+returns None and never raises. For a plate it returns :func:`read_plate`, which reads the
+metadata only (``imaging_explorer.open_plate``) and, inside a napari viewer, hands the
+plate to that viewer's :class:`~imaging_explorer._napari.controller.PlateController`: the
+layers returned are the plate overview (one zero-filled mosaic layer per channel, row and
+column names, missing wells), which the controller then fills in a thread worker, and the
+Plate browser dock opens. Without a viewer (a script calling :func:`read_plate`) the
+layers of the first well's first field come back instead (:func:`plate_layer_data`).
 
-This module imports neither napari nor Qt: it hands napari plain layer-data tuples.
+Importing this module pulls in neither napari nor Qt.
 """
 
 from __future__ import annotations
@@ -106,7 +110,7 @@ def get_reader(path: str | Sequence[str]) -> ReaderFunction | None:
         return None
 
     def read_opened_plate(_path: str | Sequence[str]) -> list[LayerData]:
-        return plate_layer_data(plate)
+        return plate_layers(plate)
 
     return read_opened_plate
 
@@ -115,13 +119,37 @@ def get_reader(path: str | Sequence[str]) -> ReaderFunction | None:
 
 
 def read_plate(path: str | Sequence[str]) -> list[LayerData]:
-    """Open the plate at ``path`` and return the layers of its first well's first field."""
+    """Open the plate at ``path``: its overview in a viewer, else its first field's layers."""
     import imaging_explorer as ie
 
     location = _single_path(path)
     if location is None:
         raise ValueError(f"expected one plate location, got {path!r}")
-    return plate_layer_data(ie.open_plate(location))
+    return plate_layers(ie.open_plate(location))
+
+
+def _current_viewer() -> Any:
+    """The napari viewer napari is reading for, or None (napari not running, or no viewer)."""
+    import sys
+
+    if "napari" not in sys.modules:  # a script without napari: do not import it here
+        return None
+    try:
+        import napari
+
+        return napari.current_viewer()
+    except Exception:  # noqa: BLE001 - no viewer is no overview, never a failed read
+        return None
+
+
+def plate_layers(plate: Plate) -> list[LayerData]:
+    """The overview layers (handing the plate to the viewer's controller), or the first field's."""
+    viewer = _current_viewer()
+    if viewer is None or not hasattr(viewer, "layers"):
+        return plate_layer_data(plate)
+    from .controller import controller_for
+
+    return controller_for(viewer).open_plate(plate)
 
 
 def first_field(plate: Plate) -> tuple[Well, Field]:

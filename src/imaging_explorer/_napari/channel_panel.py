@@ -1,0 +1,124 @@
+"""Channel rows of the Plate browser: visibility, colour, contrast limits and gamma for
+the whole plate (every well and the overview), with a reset to the file's values.
+
+The rows edit :class:`~imaging_explorer.channel_settings.ChannelSettings` and follow its
+``changed`` signal, so edits made in napari's layer controls show up here as well.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from qtpy.QtCore import QTimer
+from qtpy.QtGui import QColor
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QDoubleSpinBox,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
+from superqt import QLabeledDoubleRangeSlider
+
+if TYPE_CHECKING:
+    from imaging_explorer.channel_settings import ChannelSettings
+    from imaging_explorer.plate import Plate
+
+
+def _range_of(plate: Plate, name: str) -> tuple[float, float]:
+    for well in plate.wells.values():
+        for fld in well.fields:
+            for ch in fld.channels:
+                if ch.name == name and ch.limits and ch.limits[0] < ch.limits[1]:
+                    return float(ch.limits[0]), float(ch.limits[1])
+    return 0.0, 65535.0
+
+
+class ChannelRow:
+    """The widgets of one channel in the grid layout."""
+
+    def __init__(self, panel: ChannelPanel, name: str, row: int) -> None:
+        self.panel, self.name = panel, name
+        settings = panel.settings
+        self.visible = QCheckBox(name)
+        self.color = QPushButton()
+        self.color.setFixedWidth(28)
+        self.color.setToolTip(f"colour of {name}")
+        self.limits = QLabeledDoubleRangeSlider()
+        self.limits.setOrientation(1)  # horizontal
+        self.limits.setRange(*_range_of(panel.plate, name))
+        self.limits.setToolTip(f"contrast limits of {name} (whole plate)")
+        self.gamma = QDoubleSpinBox()
+        self.gamma.setRange(0.1, 5.0)
+        self.gamma.setSingleStep(0.1)
+        self.gamma.setToolTip("gamma")
+        layout = panel.grid
+        for col, widget in enumerate((self.visible, self.color, self.limits, self.gamma)):
+            layout.addWidget(widget, row, col)
+        self.timer = QTimer(panel)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(250)  # a slider drag saves once
+        self.refresh()
+        self.visible.toggled.connect(lambda on: settings.update(name, visible=bool(on)))
+        self.color.clicked.connect(self._pick_color)
+        self.limits.valueChanged.connect(lambda _: self.timer.start())
+        self.timer.timeout.connect(lambda: settings.update(name, contrast_limits=tuple(self.limits.value())))
+        self.gamma.valueChanged.connect(lambda g: settings.update(name, gamma=float(g)))
+
+    def refresh(self) -> None:
+        s = self.panel.settings.get(self.name)
+        for w in (self.visible, self.limits, self.gamma):
+            w.blockSignals(True)
+        try:
+            self.visible.setChecked(s.visible)
+            self.color.setStyleSheet(f"background-color: #{s.color};")
+            if s.contrast_limits is not None:
+                lo, hi = s.contrast_limits
+                if lo < self.limits.minimum() or hi > self.limits.maximum():
+                    self.limits.setRange(min(lo, self.limits.minimum()), max(hi, self.limits.maximum()))
+                self.limits.setValue((lo, hi))
+            self.gamma.setValue(s.gamma)
+        finally:
+            for w in (self.visible, self.limits, self.gamma):
+                w.blockSignals(False)
+
+    def _pick_color(self) -> None:
+        current = QColor(f"#{self.panel.settings.get(self.name).color}")
+        color = QColorDialog.getColor(current, self.panel, f"Colour of {self.name}")
+        if color.isValid():
+            self.panel.settings.update(self.name, color=color.name()[1:].upper())
+
+
+class ChannelPanel(QWidget):
+    """Rows for every channel of a plate and a "Reset to file" button."""
+
+    def __init__(self, plate: Plate, settings: ChannelSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plate, self.settings = plate, settings
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.addWidget(QLabel("<b>Channels</b> (whole plate)"), 0, 0, 1, 4)
+        self.rows = {name: ChannelRow(self, name, i + 1) for i, name in enumerate(settings.names)}
+        self.reset_button = QPushButton("Reset to file")
+        self.reset_button.setToolTip("back to the colours and contrast of the plate's omero metadata")
+        self.reset_button.clicked.connect(settings.reset)
+        self.grid.addWidget(self.reset_button, len(self.rows) + 1, 0, 1, 4)
+        settings.changed.connect(self._changed)
+        self.destroyed.connect(lambda *_: _disconnect(settings, self._changed))
+
+    def _changed(self, name: str) -> None:
+        row = self.rows.get(name)
+        if row is not None:
+            try:
+                row.refresh()
+            except RuntimeError:  # the widget is being deleted
+                pass
+
+
+def _disconnect(settings: ChannelSettings, slot) -> None:
+    try:
+        settings.changed.disconnect(slot)
+    except Exception:  # noqa: BLE001 - already gone
+        pass

@@ -1,0 +1,148 @@
+"""The well view's layers: one image layer per channel, one labels layer per segmentation.
+
+Switching wells reuses the layers (new ``data``, ``scale``, ``translate``, name) instead
+of piling up new ones (DESIGN.md: closing many layers is slow in napari); a layer is
+replaced only when the new data cannot fit it (other dimensionality, single vs multiscale).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .layer_style import apply_setting, layer_kwargs
+from .overview_layers import META_KEY
+
+if TYPE_CHECKING:
+    import napari
+    from napari.layers import Image, Labels
+
+    from imaging_explorer.channel_settings import ChannelSettings
+
+    from .well_data import LayerSpec, WellView
+
+
+class WellLayers:
+    """Creates, updates and removes the layers of the well view in one viewer."""
+
+    def __init__(self, viewer: napari.Viewer) -> None:
+        self.viewer = viewer
+        self.images: dict[str, Image] = {}  # channel name -> layer
+        self.labels: dict[str, Labels] = {}  # label image name -> layer
+        self.contour = 1
+        self.opacity = 0.6
+
+    # ------------------------------------------------------------------ showing
+
+    def show(self, view: WellView, settings: ChannelSettings) -> None:
+        """Put a prepared well view on screen, reusing layers where possible."""
+        prefix = view.name
+        seen_images, seen_labels = set(), set()
+        for spec in view.layers:
+            if spec.kind == "image":
+                seen_images.add(spec.name)
+                self._image(spec, f"{prefix} {spec.name}", settings)
+            else:
+                seen_labels.add(spec.name)
+                self._labels(spec, f"{prefix} {spec.name}")
+        for store, seen in ((self.images, seen_images), (self.labels, seen_labels)):
+            for name in [n for n in store if n not in seen]:
+                self._remove(store.pop(name))
+        for layer in self.labels.values():  # segmentations stay on top of the channels
+            self._raise_to_top(layer)
+
+    def _raise_to_top(self, layer: Any) -> None:
+        layers = self.viewer.layers
+        i = layers.index(layer)
+        if i != len(layers) - 1:
+            layers.move(i, len(layers))
+
+    def _fits(self, layer: Any, spec: LayerSpec) -> bool:
+        multiscale = len(spec.levels) > 1
+        return layer in self.viewer.layers and layer.multiscale == multiscale and layer.ndim == spec.levels[0].ndim
+
+    def _update(self, layer: Any, spec: LayerSpec, name: str) -> None:
+        data = spec.levels if len(spec.levels) > 1 else spec.levels[0]
+        layer.data = data
+        layer.scale = spec.scale
+        layer.translate = spec.translate
+        layer.axis_labels = spec.axis_labels
+        layer.name = name
+        layer.metadata[META_KEY] = {"role": "well", "kind": spec.kind, "name": spec.name}
+
+    def _image(self, spec: LayerSpec, name: str, settings: ChannelSettings) -> None:
+        setting = settings.get(spec.name)
+        layer = self.images.get(spec.name)
+        if layer is not None and self._fits(layer, spec):
+            self._update(layer, spec, name)
+            if setting.contrast_limits is None:
+                layer.reset_contrast_limits()
+            apply_setting(layer, setting)
+            return
+        if layer is not None:
+            self._remove(layer)
+        data = spec.levels if len(spec.levels) > 1 else spec.levels[0]
+        self.images[spec.name] = self.viewer.add_image(
+            data,
+            multiscale=len(spec.levels) > 1,
+            name=name,
+            scale=spec.scale,
+            translate=spec.translate,
+            axis_labels=spec.axis_labels,
+            rgb=False,
+            metadata={META_KEY: {"role": "well", "kind": "image", "name": spec.name}},
+            **layer_kwargs(setting),
+        )
+
+    def _labels(self, spec: LayerSpec, name: str) -> None:
+        layer = self.labels.get(spec.name)
+        if layer is not None and self._fits(layer, spec):
+            self._update(layer, spec, name)
+            layer.visible = True
+            return
+        if layer is not None:
+            self._remove(layer)
+        data = spec.levels if len(spec.levels) > 1 else spec.levels[0]
+        self.labels[spec.name] = self.viewer.add_labels(
+            data,
+            multiscale=len(spec.levels) > 1,
+            name=name,
+            scale=spec.scale,
+            translate=spec.translate,
+            axis_labels=spec.axis_labels,
+            opacity=self.opacity,
+            metadata={META_KEY: {"role": "well", "kind": "labels", "name": spec.name}},
+        )
+        self.labels[spec.name].contour = self.contour
+
+    # ------------------------------------------------------------------ controls
+
+    def set_visible(self, visible: bool, settings: ChannelSettings | None = None) -> None:
+        """Hide the well view (overview shown) or show it again."""
+        for name, layer in self.images.items():
+            layer.visible = visible and (settings.get(name).visible if settings is not None else True)
+        for layer in self.labels.values():
+            layer.visible = visible
+
+    def set_contour(self, contour: int) -> None:
+        """Label outlines of this thickness (0 = filled)."""
+        self.contour = max(0, int(contour))
+        for layer in self.labels.values():
+            layer.contour = self.contour
+
+    def set_opacity(self, opacity: float) -> None:
+        self.opacity = float(opacity)
+        for layer in self.labels.values():
+            layer.opacity = self.opacity
+
+    def layers(self) -> list[Any]:
+        return [*self.images.values(), *self.labels.values()]
+
+    def clear(self) -> None:
+        for layer in self.layers():
+            self._remove(layer)
+        self.images.clear()
+        self.labels.clear()
+
+    def _remove(self, layer: Any) -> None:
+        if layer in self.viewer.layers:
+            self.viewer.layers.remove(layer)

@@ -1,0 +1,51 @@
+"""Fixtures of the napari (GUI) tests: small sample plates, a viewer with a plate open."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Channel settings go to a temporary config folder, not the user's."""
+    folder = tmp_path_factory.mktemp("config")
+    old = os.environ.get("IMAGING_EXPLORER_CONFIG")
+    os.environ["IMAGING_EXPLORER_CONFIG"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("IMAGING_EXPLORER_CONFIG", None)
+    else:
+        os.environ["IMAGING_EXPLORER_CONFIG"] = old
+
+
+@pytest.fixture(scope="session")
+def small_plate(tmp_path_factory: pytest.TempPathFactory):
+    """3 x 4 wells (one missing), 2 fields of 256 px, labels; the SamplePlate paths."""
+    import imaging_explorer as ie
+
+    out = tmp_path_factory.mktemp("gui-plate")
+    return ie.make_sample_plate(out / "plate.zarr", rows=3, columns=4, fields=2, size=256)
+
+
+@pytest.fixture
+def open_plate_in(qtbot):
+    """open_plate_in(viewer, path) -> controller, after the overview is filled."""
+    from imaging_explorer._napari.controller import controller_for
+
+    def run(viewer, path, wait=True):
+        viewer.open(str(path), plugin="imaging-explorer")
+        ctrl = controller_for(viewer)
+        if wait:
+            qtbot.waitUntil(lambda: ctrl.loader is not None and ctrl.loader.finished, timeout=20000)
+        return ctrl
+
+    return run
+
+
+def wait_for_well(qtbot, ctrl, key: str, timeout: int = 20000) -> None:
+    """Until the well is on screen and nothing is loading."""
+    qtbot.waitUntil(lambda: ctrl.mode == "well" and ctrl.current_well == key and not ctrl.loading, timeout=timeout)
