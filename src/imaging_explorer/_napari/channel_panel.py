@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qtpy.QtCore import QTimer
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
     QCheckBox,
@@ -20,7 +20,7 @@ from qtpy.QtWidgets import (
     QPushButton,
     QWidget,
 )
-from superqt import QLabeledDoubleRangeSlider
+from superqt import QDoubleRangeSlider
 
 if TYPE_CHECKING:
     from imaging_explorer.channel_settings import ChannelSettings
@@ -46,26 +46,39 @@ class ChannelRow:
         self.color = QPushButton()
         self.color.setFixedWidth(28)
         self.color.setToolTip(f"colour of {name}")
-        self.limits = QLabeledDoubleRangeSlider()
-        self.limits.setOrientation(1)  # horizontal
+        self.limits = QDoubleRangeSlider(Qt.Horizontal)
         self.limits.setRange(*_range_of(panel.plate, name))
+        self.limits_text = QLabel("auto")
+        self.limits_text.setMinimumWidth(80)
         self.limits.setToolTip(f"contrast limits of {name} (whole plate)")
         self.gamma = QDoubleSpinBox()
         self.gamma.setRange(0.1, 5.0)
         self.gamma.setSingleStep(0.1)
         self.gamma.setToolTip("gamma")
         layout = panel.grid
-        for col, widget in enumerate((self.visible, self.color, self.limits, self.gamma)):
+        for col, widget in enumerate((self.visible, self.color, self.limits, self.limits_text, self.gamma)):
             layout.addWidget(widget, row, col)
         self.timer = QTimer(panel)
         self.timer.setSingleShot(True)
         self.timer.setInterval(250)  # a slider drag saves once
         self.refresh()
-        self.visible.toggled.connect(lambda on: settings.update(name, visible=bool(on)))
+        self.visible.toggled.connect(lambda on: self._update(visible=bool(on)))
         self.color.clicked.connect(self._pick_color)
-        self.limits.valueChanged.connect(lambda _: self.timer.start())
-        self.timer.timeout.connect(lambda: settings.update(name, contrast_limits=tuple(self.limits.value())))
-        self.gamma.valueChanged.connect(lambda g: settings.update(name, gamma=float(g)))
+        self.limits.valueChanged.connect(self._limits_moved)
+        self.timer.timeout.connect(lambda: self._update(contrast_limits=tuple(self.limits.value())))
+        self.gamma.valueChanged.connect(lambda g: self._update(gamma=float(g)))
+
+    def _limits_moved(self, value: tuple[float, float]) -> None:
+        self.limits_text.setText(f"{value[0]:g}–{value[1]:g}")
+        self.timer.start()
+
+    def _update(self, **changes) -> None:
+        try:
+            self.panel.settings.update(self.name, **changes)
+        except (ValueError, OSError) as e:
+            from napari.utils.notifications import show_warning
+
+            show_warning(str(e))
 
     def refresh(self) -> None:
         s = self.panel.settings.get(self.name)
@@ -79,6 +92,7 @@ class ChannelRow:
                 if lo < self.limits.minimum() or hi > self.limits.maximum():
                     self.limits.setRange(min(lo, self.limits.minimum()), max(hi, self.limits.maximum()))
                 self.limits.setValue((lo, hi))
+                self.limits_text.setText(f"{lo:g}–{hi:g}")
             self.gamma.setValue(s.gamma)
         finally:
             for w in (self.visible, self.limits, self.gamma):
@@ -88,7 +102,7 @@ class ChannelRow:
         current = QColor(f"#{self.panel.settings.get(self.name).color}")
         color = QColorDialog.getColor(current, self.panel, f"Colour of {self.name}")
         if color.isValid():
-            self.panel.settings.update(self.name, color=color.name()[1:].upper())
+            self._update(color=color.name()[1:].upper())
 
 
 class ChannelPanel(QWidget):
@@ -99,12 +113,12 @@ class ChannelPanel(QWidget):
         self.plate, self.settings = plate, settings
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.addWidget(QLabel("<b>Channels</b> (whole plate)"), 0, 0, 1, 4)
+        self.grid.addWidget(QLabel("<b>Channels</b> (whole plate)"), 0, 0, 1, 5)
         self.rows = {name: ChannelRow(self, name, i + 1) for i, name in enumerate(settings.names)}
         self.reset_button = QPushButton("Reset to file")
         self.reset_button.setToolTip("back to the colours and contrast of the plate's omero metadata")
         self.reset_button.clicked.connect(settings.reset)
-        self.grid.addWidget(self.reset_button, len(self.rows) + 1, 0, 1, 4)
+        self.grid.addWidget(self.reset_button, len(self.rows) + 1, 0, 1, 5)
         settings.changed.connect(self._changed)
         self.destroyed.connect(lambda *_: _disconnect(settings, self._changed))
 

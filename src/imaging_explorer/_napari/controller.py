@@ -132,6 +132,7 @@ class PlateController:
         from .overview_loader import OverviewLoader
 
         self.mode = "overview"
+        self._stepped = False
         self.loader = OverviewLoader(self.plate, self.layout, self._mosaics, self._overview_step, self._overview_done)
         self.loader.start()
         interaction.open_dock(self.viewer)
@@ -139,8 +140,12 @@ class PlateController:
         self.view_changed.emit()
 
     def _overview_step(self, step: Any) -> None:
+        first = not getattr(self, "_stepped", False)
+        self._stepped = True
         for layer in self.overview_layers.values():
             layer.refresh()
+        if first and self.mode == "overview":  # the dock is laid out by now: fit the plate
+            self.viewer.reset_view(layers=[*self.overview_layers.values(), *self.helper_layers.values()])
         self.overview_progress.emit(step.done, step.total)
 
     def _overview_done(self, errors: dict[str, str]) -> None:
@@ -204,7 +209,8 @@ class PlateController:
                 self.sync.apply(name)
             for layer in self.helper_layers.values():
                 layer.visible = True
-        shown = [lay for lay in self.overview_layers.values() if lay in self.viewer.layers]
+        shown = [lay for lay in [*self.overview_layers.values(), *self.helper_layers.values()]
+                 if lay in self.viewer.layers]
         if shown:
             self.viewer.reset_view(layers=shown)
         self.view_changed.emit()

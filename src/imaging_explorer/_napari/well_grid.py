@@ -15,7 +15,7 @@ from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableW
 if TYPE_CHECKING:
     from imaging_explorer.plate import Plate
 
-PRESENT = "#3a4a5c"
+PRESENT = "#2f6690"
 MISSING = "#5c2a2a"
 FAILED = "#a0522d"
 EMPTY = "#1e1e1e"
@@ -65,6 +65,8 @@ class WellGrid(QTableWidget):
             item.setBackground(QBrush(QColor(PRESENT)))
             item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
             item.setToolTip(f"{well.name}: {len(well.fields)} field(s)")
+        header = self.horizontalHeader().height() if self.horizontalHeader().isVisible() else 0
+        self.setMaximumHeight(min(420, 24 + header + CELL_PX * len(plate.rows)))
         for key, reason in plate.missing_wells.items():
             r, _, c = key.partition("/")
             if r in plate.rows and c in plate.columns:
