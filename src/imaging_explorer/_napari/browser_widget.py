@@ -81,7 +81,7 @@ class PlateBrowser(QWidget):
 
         self.grid = WellGrid()
         self.grid.well_clicked.connect(self.show_well)
-        layout.addWidget(self.grid, stretch=1)
+        layout.addWidget(self.grid)
 
         row = QHBoxLayout()
         self.field_box = QSpinBox()
@@ -117,6 +117,7 @@ class PlateBrowser(QWidget):
         help_text = QLabel(f"<small>Hotkeys (canvas focused):<br>{keys}<br>click a well in the overview to open it</small>")
         help_text.setWordWrap(True)
         layout.addWidget(help_text)
+        layout.addStretch(1)
 
         self._slots = [
             (self.ctrl.plate_opened, self._plate_opened),

@@ -136,6 +136,7 @@ class PlateController:
         self.loader = OverviewLoader(self.plate, self.layout, self._mosaics, self._overview_step, self._overview_done)
         self.loader.start()
         interaction.open_dock(self.viewer)
+        interaction.fit_later(self)
         self.plate_opened.emit()
         self.view_changed.emit()
 
@@ -144,8 +145,8 @@ class PlateController:
         self._stepped = True
         for layer in self.overview_layers.values():
             layer.refresh()
-        if first and self.mode == "overview":  # the dock is laid out by now: fit the plate
-            self.viewer.reset_view(layers=[*self.overview_layers.values(), *self.helper_layers.values()])
+        if first and self.mode == "overview":
+            self.fit_overview()
         self.overview_progress.emit(step.done, step.total)
 
     def _overview_done(self, errors: dict[str, str]) -> None:
@@ -209,11 +210,17 @@ class PlateController:
                 self.sync.apply(name)
             for layer in self.helper_layers.values():
                 layer.visible = True
+        self.fit_overview()
+        self.view_changed.emit()
+
+    def fit_overview(self) -> None:
+        """Zoom so that the whole plate, with its row and column names, fills the canvas."""
+        if self.mode != "overview" or self._viewer() is None:
+            return
         shown = [lay for lay in [*self.overview_layers.values(), *self.helper_layers.values()]
                  if lay in self.viewer.layers]
         if shown:
             self.viewer.reset_view(layers=shown)
-        self.view_changed.emit()
 
     def show_well(self, well: str, field: int | None = None, tiled: bool | None = None) -> str:
         """Load a well ("C07", "C7", "C/7" or a key of ``plate.wells``); returns its key.

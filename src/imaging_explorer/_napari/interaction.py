@@ -108,6 +108,13 @@ def open_dock(viewer: Any) -> Any:
     return widget
 
 
+def fit_later(ctrl: PlateController) -> None:
+    """Fit the plate once the dock has taken its room from the canvas."""
+    from qtpy.QtCore import QTimer
+
+    QTimer.singleShot(150, ctrl.fit_overview)
+
+
 def mark_failed_fields(ctrl: PlateController, field_paths: list[str]) -> None:
     """Orange frames around unreadable fields of the overview (one shapes layer)."""
     boxes = error_boxes(ctrl.layout, field_paths)

@@ -65,8 +65,10 @@ class WellGrid(QTableWidget):
             item.setBackground(QBrush(QColor(PRESENT)))
             item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
             item.setToolTip(f"{well.name}: {len(well.fields)} field(s)")
-        header = self.horizontalHeader().height() if self.horizontalHeader().isVisible() else 0
-        self.setMaximumHeight(min(420, 24 + header + CELL_PX * len(plate.rows)))
+        header = self.horizontalHeader().sizeHint().height()
+        height = min(420, 2 * self.frameWidth() + 8 + header + CELL_PX * len(plate.rows))
+        self.setMinimumHeight(min(height, 120))
+        self.setMaximumHeight(height)
         for key, reason in plate.missing_wells.items():
             r, _, c = key.partition("/")
             if r in plate.rows and c in plate.columns:
