@@ -46,6 +46,11 @@ def open_plate_in(qtbot):
     return run
 
 
-def wait_for_well(qtbot, ctrl, key: str, timeout: int = 20000) -> None:
-    """Until the well is on screen and nothing is loading."""
-    qtbot.waitUntil(lambda: ctrl.mode == "well" and ctrl.current_well == key and not ctrl.loading, timeout=timeout)
+@pytest.fixture
+def wait_for_well(qtbot):
+    """wait_for_well(ctrl, key): until the well is on screen and nothing is loading."""
+
+    def run(ctrl, key: str, timeout: int = 20000) -> None:
+        qtbot.waitUntil(lambda: ctrl.mode == "well" and ctrl.current_well == key and not ctrl.loading, timeout=timeout)
+
+    return run

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import wait_for_well
 
 pytestmark = pytest.mark.gui
 
@@ -20,7 +19,7 @@ def _browser(viewer):
     return found[0]
 
 
-def test_channel_settings_apply_everywhere_and_persist(make_napari_viewer, small_plate, open_plate_in, qtbot) -> None:
+def test_channel_settings_apply_everywhere_and_persist(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well) -> None:
     from imaging_explorer.channel_settings import ChannelSettings
 
     viewer = make_napari_viewer()
@@ -30,7 +29,7 @@ def test_channel_settings_apply_everywhere_and_persist(make_napari_viewer, small
     settings.reset()
     window = tuple(settings.get("DAPI").contrast_limits)
     browser.grid._clicked(0, 0)  # the dock's well grid: A/1
-    wait_for_well(qtbot, ctrl, "A/1")
+    wait_for_well(ctrl, "A/1")
     over, well = ctrl.overview_layers["DAPI"], ctrl.well_layers.images["DAPI"]
 
     # from the dock (the settings object): both views follow
@@ -57,7 +56,7 @@ def test_channel_settings_apply_everywhere_and_persist(make_napari_viewer, small
     ctrl.show_overview()
     assert not ctrl.overview_layers["Pathogen"].visible and ctrl.overview_layers["DAPI"].visible
     ctrl.show_well("A/2")
-    wait_for_well(qtbot, ctrl, "A/2")  # the next well starts with the plate's settings
+    wait_for_well(ctrl, "A/2")  # the next well starts with the plate's settings
     assert tuple(ctrl.well_layers.images["DAPI"].contrast_limits) == (10.0, 400.0)
     assert not ctrl.well_layers.images["Pathogen"].visible
 

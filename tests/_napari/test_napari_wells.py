@@ -7,7 +7,6 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import wait_for_well
 
 import imaging_explorer as ie
 
@@ -22,7 +21,7 @@ def _browser(viewer):
     return found[0]
 
 
-def test_click_type_and_hotkeys(make_napari_viewer, small_plate, open_plate_in, qtbot) -> None:
+def test_click_type_and_hotkeys(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well) -> None:
     from napari.utils.key_bindings import KeyBinding
 
     viewer = make_napari_viewer()
@@ -35,7 +34,7 @@ def test_click_type_and_hotkeys(make_napari_viewer, small_plate, open_plate_in, 
     field = plate.wells["A/2"].fields[1]
     y0, x0, y1, x1 = ctrl.layout.field_box(field.path)
     assert ctrl.on_overview_click(((y0 + y1) / 2, (x0 + x1) / 2)) == "A/2"
-    wait_for_well(qtbot, ctrl, "A/2")
+    wait_for_well(ctrl, "A/2")
     assert ctrl.current_field == 1 and browser.current_well == "A/2" and browser.current_field == 1
     names = [layer.name for layer in viewer.layers if layer.visible]
     assert names == ["A2 DAPI", "A2 Cell", "A2 Pathogen", "A2 nuclei"]
@@ -49,7 +48,7 @@ def test_click_type_and_hotkeys(make_napari_viewer, small_plate, open_plate_in, 
     # typed names, in the forms people type them
     for text, key in (("B1", "B/1"), ("a03", "A/3"), ("A/4", "A/4")):
         assert browser.show_well(text) == key
-        wait_for_well(qtbot, ctrl, key)
+        wait_for_well(ctrl, key)
         assert len(viewer.layers) == n_layers  # layers reused, not piled up
     assert browser.show_well("Z9") is None and "no row" in browser.message.text()
     missing = next(iter(plate.missing_wells)).replace("/", "")
@@ -60,9 +59,9 @@ def test_click_type_and_hotkeys(make_napari_viewer, small_plate, open_plate_in, 
         viewer.keymap[KeyBinding.from_str(key)](viewer)
 
     press("PageDown")  # A/4 -> B/1 (row-major)
-    wait_for_well(qtbot, ctrl, "B/1")
+    wait_for_well(ctrl, "B/1")
     press("PageUp")
-    wait_for_well(qtbot, ctrl, "A/4")
+    wait_for_well(ctrl, "A/4")
     press(".")
     qtbot.waitUntil(lambda: ctrl.current_field == 1 and not ctrl.loading, timeout=20000)
     press(",")
@@ -74,7 +73,7 @@ def test_click_type_and_hotkeys(make_napari_viewer, small_plate, open_plate_in, 
     assert len(viewer.layers) == n_layers >= n_overview
 
 
-def test_next_well_skips_missing_wells(make_napari_viewer, small_plate, open_plate_in, qtbot) -> None:
+def test_next_well_skips_missing_wells(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well) -> None:
     from imaging_explorer.navigation import well_order
 
     viewer = make_napari_viewer()
@@ -85,30 +84,30 @@ def test_next_well_skips_missing_wells(make_napari_viewer, small_plate, open_pla
     before = max(k for k in order if (ctrl.plate.wells[k].row_index, ctrl.plate.wells[k].column_index)
                  < (ctrl.plate.rows.index(r), ctrl.plate.columns.index(c)))
     ctrl.show_well(before)
-    wait_for_well(qtbot, ctrl, before)
+    wait_for_well(ctrl, before)
     nxt = ctrl.next_well()
     assert nxt == order[order.index(before) + 1] and nxt != missing
-    wait_for_well(qtbot, ctrl, nxt)
+    wait_for_well(ctrl, nxt)
 
 
-def test_stale_loads_are_dropped(make_napari_viewer, small_plate, open_plate_in, qtbot) -> None:
+def test_stale_loads_are_dropped(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well) -> None:
     viewer = make_napari_viewer()
     ctrl = open_plate_in(viewer, small_plate.plate)
     applied = []
     ctrl.view_changed.connect(lambda: applied.append(ctrl.current_well) if ctrl.mode == "well" else None)
     for key in ("A/1", "A/2", "A/3"):
         ctrl.show_well(key)
-    wait_for_well(qtbot, ctrl, "A/3")
+    wait_for_well(ctrl, "A/3")
     qtbot.wait(300)  # the older workers finish, their results must not be applied
     assert ctrl.current_well == "A/3" and set(applied) == {"A/3"}
     assert ctrl.well_layers.images["DAPI"].name == "A3 DAPI"
 
 
-def test_labels_aligned_at_two_levels(make_napari_viewer, small_plate, open_plate_in, qtbot) -> None:
+def test_labels_aligned_at_two_levels(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well) -> None:
     viewer = make_napari_viewer(show=True)
     ctrl = open_plate_in(viewer, small_plate.plate)
     ctrl.show_well("B/1")
-    wait_for_well(qtbot, ctrl, "B/1")
+    wait_for_well(ctrl, "B/1")
     field = ctrl.plate.wells["B/1"].fields[0]
     nuclei = field.labels["nuclei"]
     full = np.asarray(nuclei.levels[0])
@@ -136,12 +135,12 @@ def test_labels_aligned_at_two_levels(make_napari_viewer, small_plate, open_plat
     assert text.startswith("B1 · field 1") and f"nuclei {label}: area" in text and "DAPI" in text
 
 
-def test_tiled_fields(make_napari_viewer, small_plate, open_plate_in, qtbot) -> None:
+def test_tiled_fields(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well) -> None:
     viewer = make_napari_viewer()
     ctrl = open_plate_in(viewer, small_plate.plate)
     ctrl.set_tiled(True)
     ctrl.show_well("A/1")
-    wait_for_well(qtbot, ctrl, "A/1")
+    wait_for_well(ctrl, "A/1")
     fields = ctrl.plate.wells["A/1"].fields
     image = ctrl.well_layers.images["DAPI"]
     h, w = fields[0].levels[0].shape[-2:]
@@ -152,7 +151,7 @@ def test_tiled_fields(make_napari_viewer, small_plate, open_plate_in, qtbot) -> 
     assert ctrl.well_layers.images["DAPI"].data[0].shape == (h, w)
 
 
-def test_corrupted_chunk_costs_only_its_well(make_napari_viewer, small_plate, open_plate_in, qtbot, tmp_path) -> None:
+def test_corrupted_chunk_costs_only_its_well(make_napari_viewer, small_plate, open_plate_in, qtbot, tmp_path, wait_for_well) -> None:
     from imaging_explorer.overview import plate_layout
 
     copy = tmp_path / "plate.zarr"
@@ -171,4 +170,4 @@ def test_corrupted_chunk_costs_only_its_well(make_napari_viewer, small_plate, op
     ctrl.show_well("A/2")
     qtbot.waitUntil(lambda: "A/2" in ctrl.failed_wells and not ctrl.loading, timeout=20000)
     ctrl.show_well("A/3")  # the rest keeps working
-    wait_for_well(qtbot, ctrl, "A/3")
+    wait_for_well(ctrl, "A/3")

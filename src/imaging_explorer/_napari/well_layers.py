@@ -7,6 +7,7 @@ replaced only when the new data cannot fit it (other dimensionality, single vs m
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from .layer_style import apply_setting, layer_kwargs
@@ -25,11 +26,18 @@ class WellLayers:
     """Creates, updates and removes the layers of the well view in one viewer."""
 
     def __init__(self, viewer: napari.Viewer) -> None:
-        self.viewer = viewer
+        self._viewer = weakref.ref(viewer)  # the controller lives as long as the viewer, not longer
         self.images: dict[str, Image] = {}  # channel name -> layer
         self.labels: dict[str, Labels] = {}  # label image name -> layer
         self.contour = 1
         self.opacity = 0.6
+
+    @property
+    def viewer(self) -> napari.Viewer:
+        viewer = self._viewer()
+        if viewer is None:
+            raise RuntimeError("the viewer of these layers is gone")
+        return viewer
 
     # ------------------------------------------------------------------ showing
 
@@ -144,5 +152,5 @@ class WellLayers:
         self.labels.clear()
 
     def _remove(self, layer: Any) -> None:
-        if layer in self.viewer.layers:
+        if self._viewer() is not None and layer in self.viewer.layers:
             self.viewer.layers.remove(layer)
