@@ -8,6 +8,7 @@ newest one's result is applied, so a held hotkey never queues dozens of wells.
 
 from __future__ import annotations
 
+import time
 import uuid
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .well_data import LoadFailure, WellView
 
 LayerData = tuple[Any, dict[str, Any], str]
+REFRESH_INTERVAL_S = 0.3
 _CONTROLLERS: weakref.WeakKeyDictionary[Any, PlateController] = weakref.WeakKeyDictionary()
 
 
@@ -133,6 +135,7 @@ class PlateController:
 
         self.mode = "overview"
         self._stepped = False
+        self._refreshed = 0.0
         self.loader = OverviewLoader(self.plate, self.layout, self._mosaics, self._overview_step, self._overview_done)
         self.loader.start()
         interaction.open_dock(self.viewer)
@@ -143,8 +146,13 @@ class PlateController:
     def _overview_step(self, step: Any) -> None:
         first = not getattr(self, "_stepped", False)
         self._stepped = True
-        for layer in self.overview_layers.values():
-            layer.refresh()
+        # every refresh uploads the whole mosaic texture: at most a few per second;
+        # the last one comes from _overview_done
+        now = time.monotonic()
+        if first or now - self._refreshed >= REFRESH_INTERVAL_S:
+            self._refreshed = now
+            for layer in self.overview_layers.values():
+                layer.refresh()
         if first and self.mode == "overview":
             self.fit_overview()
         self.overview_progress.emit(step.done, step.total)

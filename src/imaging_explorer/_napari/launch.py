@@ -12,6 +12,8 @@ def open_in_napari(location: str, screenshot: Path | None = None) -> int:
     from qtpy.QtWidgets import QApplication
 
     viewer = napari.Viewer(show=True)  # multiscale layers render blank with show=False
+    if screenshot is not None:
+        viewer.window.resize(1600, 1000)  # a workstation-sized window, not napari's small default
     viewer.open(location, plugin="imaging-explorer")
     if screenshot is None:
         napari.run()

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from imaging_explorer.plate import Plate
 
 
+PROGRESS_DELAY_MS = 1000  # loads shorter than ~1 s need no progress bar
+
+
 class Step(NamedTuple):
     done: int
     total: int
@@ -94,13 +97,15 @@ class OverviewLoader:
         self.worker: Any = None
         self.finished = False
         self._progress: Any = None
+        self._done = 0
 
     def start(self) -> None:
         from napari.qt.threading import create_worker
-        from napari.utils import progress
+        from qtpy.QtCore import QTimer
 
-        total = sum(len(w.fields) for w in self.plate.wells.values())
-        self._progress = progress(total=max(total, 1), desc=f"Plate overview {self.plate.name}")
+        # A progress bar costs ~0.5 s the first time (napari's activity dock repaints the
+        # canvas): show it only for loads that are still running after a moment.
+        QTimer.singleShot(PROGRESS_DELAY_MS, self._show_progress)
         self.worker = create_worker(
             thumbnail_steps, self.plate, self.layout, self.mosaics, self.cache, _start_thread=False, _ignore_errors=True
         )
@@ -108,6 +113,16 @@ class OverviewLoader:
         self.worker.errored.connect(self._failed)
         self.worker.finished.connect(self._finished)
         self.worker.start()
+
+    def _show_progress(self) -> None:
+        from napari.utils import progress
+
+        if self.finished or self._progress is not None:
+            return
+        total = sum(len(w.fields) for w in self.plate.wells.values())
+        self._progress = progress(total=max(total, 1), desc=f"Plate overview {self.plate.name}")
+        self._progress.n = self._done
+        self._progress.refresh()
 
     def stop(self) -> None:
         if self.worker is not None and not self.finished:
@@ -120,6 +135,7 @@ class OverviewLoader:
 
             show_error(f"Plate overview of {self.plate.name} stopped: {step.errors['*']}")
             return
+        self._done = step.done
         if self._progress is not None:
             self._progress.n = step.done
             self._progress.refresh()
