@@ -81,7 +81,7 @@ def _child(tool: str, plate: str, cache_dir: str) -> dict[str, float]:
     deadline = start + 300
     while time.perf_counter() < deadline:
         app.processEvents()
-        if (ctrl is None or not ctrl.loading) and drawn():
+        if (ctrl is None or ctrl.overview_loaded) and drawn():
             break
         time.sleep(POLL)
     out = {"open": time.perf_counter() - start, "rss_mb": (proc.memory_info().rss - rss0) / 2**20}

@@ -97,7 +97,7 @@ def test_viewer_opens_plate_overview(make_napari_viewer, tiny_plate: Path, qtbot
         assert layer.data.shape == ctrl.layout.shape
         np.testing.assert_allclose(layer.colormap.colors[-1][:3], _rgb(channel.color), atol=1e-2)
         assert layer.blending == "additive"
-    qtbot.waitUntil(lambda: ctrl.loader is not None and ctrl.loader.finished, timeout=20000)
+    qtbot.waitUntil(lambda: ctrl.overview_loaded, timeout=20000)
 
     shot = viewer.screenshot(canvas_only=True, flash=False)
     assert shot.ndim == 3 and shot.shape[0] > 50 and shot.shape[1] > 50
@@ -122,7 +122,7 @@ def test_plugin_is_listed_and_sample_opens(make_napari_viewer, monkeypatch, qtbo
     from imaging_explorer._napari.controller import controller_for
 
     ctrl = controller_for(viewer)
-    qtbot.waitUntil(lambda: ctrl.loader is not None and ctrl.loader.finished, timeout=20000)
+    qtbot.waitUntil(lambda: ctrl.overview_loaded, timeout=20000)
 
 
 def test_sample_data_is_made_once(monkeypatch) -> None:

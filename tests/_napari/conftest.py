@@ -40,7 +40,7 @@ def open_plate_in(qtbot):
         viewer.open(str(path), plugin="imaging-explorer")
         ctrl = controller_for(viewer)
         if wait:
-            qtbot.waitUntil(lambda: ctrl.loader is not None and ctrl.loader.finished, timeout=20000)
+            qtbot.waitUntil(lambda: ctrl.overview_loaded, timeout=20000)
         return ctrl
 
     return run

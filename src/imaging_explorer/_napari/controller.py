@@ -74,6 +74,7 @@ class PlateController:
         self.helper_layers: dict[str, Any] = {}  # role -> names / missing / errors layer
         self.well_layers = WellLayers(viewer)
         self.loader: OverviewLoader | None = None
+        self._pending_done: dict[str, str] | None = None
         self._token = ""
         self._expected: set[str] = set()
         self._mosaics: list[Any] = []
@@ -109,7 +110,24 @@ class PlateController:
         self._mosaics, data = overview_layer_data(plate, self.layout, self.settings, self._token)
         self._expected = {self._role_key(kw["metadata"][META_KEY]) for _, kw, _ in data}
         self.viewer.layers.events.inserted.connect(self._on_inserted)
+        self._start_overview_loader()
         return data
+
+    def _start_overview_loader(self) -> None:
+        """Read thumbnails while napari is still making the layers (measured: the read
+        otherwise waits for napari's first paint and then competes with it for the CPU)."""
+        from .overview_loader import OverviewLoader
+
+        self._stepped = False
+        self._refreshed = 0.0
+        self._pending_done: dict[str, str] | None = None
+        self.loader = OverviewLoader(self.plate, self.layout, self._mosaics, self._overview_step, self._overview_done)
+        self.loader.start()
+
+    @property
+    def overview_loaded(self) -> bool:
+        """True once every thumbnail of the overview is read and drawn into its layers."""
+        return self.loader is not None and self.loader.finished and not self._expected and self._pending_done is None
 
     @staticmethod
     def _role_key(meta: dict) -> str:
@@ -131,13 +149,9 @@ class PlateController:
             self._overview_ready()
 
     def _overview_ready(self) -> None:
-        from .overview_loader import OverviewLoader
-
         self.mode = "overview"
-        self._stepped = False
-        self._refreshed = 0.0
-        self.loader = OverviewLoader(self.plate, self.layout, self._mosaics, self._overview_step, self._overview_done)
-        self.loader.start()
+        if self._pending_done is not None:  # the thumbnails were faster than napari
+            self._overview_done(self._pending_done)
         interaction.open_dock(self.viewer)
         interaction.fit_later(self)
         self.plate_opened.emit()
@@ -160,6 +174,10 @@ class PlateController:
     def _overview_done(self, errors: dict[str, str]) -> None:
         from napari.utils.notifications import show_warning
 
+        if self._expected:  # layers not all made yet: finish in _overview_ready
+            self._pending_done = errors
+            return
+        self._pending_done = None
         with self.sync.quiet():
             for name, layer in self.overview_layers.items():
                 if self.settings.get(name).contrast_limits is None:
