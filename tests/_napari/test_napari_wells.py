@@ -171,3 +171,24 @@ def test_corrupted_chunk_costs_only_its_well(make_napari_viewer, small_plate, op
     qtbot.waitUntil(lambda: "A/2" in ctrl.failed_wells and not ctrl.loading, timeout=20000)
     ctrl.show_well("A/3")  # the rest keeps working
     wait_for_well(ctrl, "A/3")
+
+
+def test_next_well_is_read_ahead(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well) -> None:
+    viewer = make_napari_viewer()
+    ctrl = open_plate_in(viewer, small_plate.plate)
+    ctrl.show_well("A/1")
+    wait_for_well(ctrl, "A/1")
+    # while A1 is on screen, A2 is read in the background ...
+    qtbot.waitUntil(lambda: ctrl.prefetch._view is not None, timeout=20000)
+    assert ctrl.prefetch._target == ("A/2", 0, False)
+    # ... so stepping on shows it at once, without another read
+    assert ctrl.next_well() == "A/2"
+    assert ctrl.current_well == "A/2" and not ctrl.loading
+    assert viewer.layers["A2 DAPI"].visible
+    np.testing.assert_array_equal(
+        np.asarray(viewer.layers["A2 DAPI"].data[-1]), ctrl.plate.wells["A/2"].fields[0].levels[-1][0].compute()
+    )
+    # a jump elsewhere drops the read-ahead of A3 and reads the requested well
+    ctrl.show_well("C/1")
+    assert ctrl.prefetch._target is None
+    wait_for_well(ctrl, "C/1")

@@ -21,6 +21,7 @@ from imaging_explorer.overview import plate_layout
 from . import interaction
 from .overview_layers import META_KEY, overview_layer_data
 from .well_layers import WellLayers
+from .well_prefetch import WellPrefetch
 
 if TYPE_CHECKING:
     import napari
@@ -73,6 +74,7 @@ class PlateController:
         self.overview_layers: dict[str, Any] = {}  # channel name -> image layer
         self.helper_layers: dict[str, Any] = {}  # role -> names / missing / errors layer
         self.well_layers = WellLayers(viewer)
+        self.prefetch = WellPrefetch()
         self.loader: OverviewLoader | None = None
         self._pending_done: dict[str, str] | None = None
         self._token = ""
@@ -92,7 +94,8 @@ class PlateController:
 
     @property
     def loading(self) -> bool:
-        return self._worker is not None
+        """A well is being read (by its own worker or by the read-ahead)."""
+        return self._target is not None
 
     # ------------------------------------------------------------------ opening
 
@@ -194,6 +197,7 @@ class PlateController:
         """Forget the plate on screen: stop its workers, remove its layers."""
         self._gen += 1
         self._quit_worker()
+        self.prefetch.cancel()
         if self.loader is not None:
             self.loader.stop()
         if self.sync is not None:
@@ -328,12 +332,14 @@ class PlateController:
         gen = self._gen
         self._quit_worker()
         self._target = (key, field, tiled)
+        self.loading_changed.emit(True)
+        self.view_changed.emit()
+        if self.prefetch.take(self._target, lambda view, gen=gen, key=key: self._apply(gen, view, key)):
+            return
         worker = create_worker(guarded_load_well, self.plate, key, field, tiled, _start_thread=False, _ignore_errors=True)
         worker.returned.connect(lambda view, gen=gen, key=key: self._apply(gen, view, key))
         worker.errored.connect(lambda exc, gen=gen, key=key: self._failed(gen, key, exc))
         self._worker = worker
-        self.loading_changed.emit(True)
-        self.view_changed.emit()
         worker.start()
 
     def _apply(self, gen: int, view: WellView | LoadFailure, key: str) -> None:
@@ -363,6 +369,9 @@ class PlateController:
         self.loading_changed.emit(False)
         self.view_changed.emit()
         interaction.measure(self, view)
+        following = step_well(self.plate, view.key, 1)
+        if following != view.key:
+            self.prefetch.start(self.plate, (following, 0, self.tiled))
 
     def _failed(self, gen: int, key: str, exc: BaseException) -> None:
         from napari.utils.notifications import show_error
