@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_deb_packages "${DEB_PACKAGES[@]}"
-ensure_venv pyqt5,dev
+ensure_venv "${IMAGING_EXPLORER_QT:-pyqt5},dev"  # IMAGING_EXPLORER_QT=pyqt6: the same suite on Qt 6
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT"
 
