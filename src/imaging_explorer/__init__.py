@@ -25,6 +25,10 @@ _EXPORTS = {
     "validate_metadata": "ngff",
     "make_sample_plate": "sample",
     "SamplePlate": "sample",
+    "read_platemap": "platemap",
+    "PlateMapError": "platemap",
+    "AnnotationStore": "annotations",
+    "AnnotationStoreError": "annotations",
 }
 
 __all__ = ["__version__", *_EXPORTS]

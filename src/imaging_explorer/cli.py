@@ -23,6 +23,7 @@ examples:
   imaging-explorer info my_plate.zarr        wells, fields, channels, levels, labels
   imaging-explorer validate my_plate.zarr    check it against the OME-NGFF specification
   imaging-explorer open https://example.org/plate.zarr
+  imaging-explorer annotations summary --db annotations.db
 """
 
 
@@ -54,6 +55,25 @@ def _parser() -> argparse.ArgumentParser:
         if name == "open":
             o.add_argument("location")
         o.add_argument("--screenshot", type=Path, help="instead of a window, save a screenshot to this PNG and exit")
+
+    a = sub.add_parser("annotations", help="reviewers' calls: summary, export, import (SQLite file or postgresql:// URL)")
+    acts = a.add_subparsers(dest="action", required=True, metavar="ACTION")
+    db_help = "annotation database: a SQLite file or a postgresql://user@host/db URL"
+    s = acts.add_parser("summary", help="plates, reviewers, calls per kind, conflicts, kappa")
+    s.add_argument("--db", required=True, help=db_help)
+    s.add_argument("--plate", help="only this plate (by name)")
+    s.add_argument("--fingerprint", help="which plate, when several share the name (a prefix is enough)")
+    e = acts.add_parser("export", help="write a plate's annotations to OUT (.csv, .tsv or .parquet)")
+    e.add_argument("--db", required=True, help=db_help)
+    e.add_argument("--plate", required=True, help="plate name")
+    e.add_argument("--fingerprint", help="which plate, when several share the name (a prefix is enough)")
+    e.add_argument("--what", choices=["events", "current", "consensus"], default="events",
+                   help="events = full history, re-importable (default); current = each reviewer's call per well; "
+                        "consensus = majority per well")
+    e.add_argument("out", type=Path)
+    m = acts.add_parser("import", help="add the events of an export file (importing twice adds nothing)")
+    m.add_argument("--db", required=True, help=db_help)
+    m.add_argument("file", type=Path)
     return p
 
 
@@ -154,7 +174,35 @@ def _demo(args: argparse.Namespace) -> int:
     return open_in_napari(str(path), screenshot=args.screenshot)
 
 
-_COMMANDS = {"sample": _sample, "info": _info, "validate": _validate, "open": _open, "demo": _demo}
+def _annotations(args: argparse.Namespace) -> int:
+    from .annotations import AnnotationStore, AnnotationStoreError
+    from .annotations.report import summary_lines
+
+    db = str(args.db)
+    try:
+        if args.action == "import":
+            with AnnotationStore(db) as store:
+                added = store.import_(args.file)
+            print(f"{args.file}: {added} new event(s) added to {db}")
+            return 0
+        with AnnotationStore(db, read_only=True) as store:
+            if args.action == "summary":
+                for line in summary_lines(store, args.plate, args.fingerprint):
+                    print(line)
+            else:
+                plate = store.find_plate(args.plate, args.fingerprint)
+                out = store.export(plate, args.out, what=args.what)
+                print(f"wrote {out}")
+        return 0
+    except AnnotationStoreError as e:
+        print(f"imaging-explorer: {e}", file=sys.stderr)
+        return 2
+
+
+_COMMANDS = {
+    "sample": _sample, "info": _info, "validate": _validate, "open": _open, "demo": _demo,
+    "annotations": _annotations,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

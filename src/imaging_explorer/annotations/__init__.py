@@ -1,0 +1,24 @@
+"""Reviewers' calls on wells: an append-only store (SQLite by default, PostgreSQL for teams),
+consensus and agreement between reviewers. See docs/annotations.md.
+
+>>> store = AnnotationStore("annotations.db")          # doctest: +SKIP
+>>> store.annotate(plate, "B/3", call="hit", reviewer="ana", confidence=4, tags=["cytotoxic"])
+"""
+
+from __future__ import annotations
+
+from .agreement import cohen_kappa, fleiss_kappa
+from .schema import CALLS, SCHEMA_VERSION, TAGS
+from .store import AnnotationStore, AnnotationStoreError, default_db_path, network_filesystem
+
+__all__ = [
+    "CALLS",
+    "SCHEMA_VERSION",
+    "TAGS",
+    "AnnotationStore",
+    "AnnotationStoreError",
+    "cohen_kappa",
+    "default_db_path",
+    "fleiss_kappa",
+    "network_filesystem",
+]

@@ -1,0 +1,47 @@
+"""Text summary of an annotation store (``imaging-explorer annotations summary``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .schema import CALLS
+
+__all__ = ["summary_lines"]
+
+
+def _kappa_text(agreement: dict[str, Any]) -> str:
+    method = {"cohen": "Cohen's kappa", "fleiss": "Fleiss' kappa"}.get(agreement["method"] or "", "kappa")
+    if agreement["method"] is None or math.isnan(agreement["kappa"]):
+        return f"{method}: n/a ({agreement['reason']})"
+    who = ", ".join(agreement["reviewers"])
+    return f"{method} {agreement['kappa']:.2f} over {agreement['n_wells']} wells ({who})"
+
+
+def summary_lines(store: Any, plate: str | None = None, fingerprint: str | None = None) -> list[str]:
+    """Plates, reviewers, counts per call, conflicts and kappa; one plate when ``plate`` is given."""
+    plates = store.plates()
+    lines = [f"{store.url} · {store.backend} · "
+             f"{len(plates)} plate(s) · reviewers: {', '.join(store.reviewers()) or 'none'}"]
+    if plate is not None:
+        name, fp = store.find_plate(plate, fingerprint)
+        plates = plates[(plates["name"] == name) & (plates["fingerprint"] == fp)]
+    for row in plates.itertuples():
+        ident = (row.name, row.fingerprint)
+        current = store.current(ident)
+        lines.append(f"plate {row.name} · fingerprint {row.fingerprint} · {row.events} events · "
+                     f"{current['well'].nunique()} wells called")
+        if not len(current):
+            continue
+        counts = current["call"].value_counts()
+        lines.append("  current calls: " + ", ".join(f"{c} {int(counts.get(c, 0))}" for c in CALLS))
+        per = current.groupby("reviewer")["call"].value_counts().unstack(fill_value=0)
+        for reviewer, r in per.iterrows():
+            lines.append(f"    {reviewer}: {int(r.sum())} wells (" + ", ".join(f"{c} {int(r.get(c, 0))}" for c in CALLS) + ")")
+        consensus = store.consensus(ident)
+        conflicts = list(consensus.index[consensus["conflict"]])
+        shown = ", ".join(conflicts[:12]) + (" …" if len(conflicts) > 12 else "")
+        lines.append(f"  consensus: {int((~consensus['conflict']).sum())} wells agree, {len(conflicts)} in conflict"
+                     + (f" ({shown})" if conflicts else ""))
+        lines.append("  agreement: " + _kappa_text(store.agreement(ident)))
+    return lines
