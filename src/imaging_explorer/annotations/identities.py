@@ -1,0 +1,89 @@
+"""Which plate, well and reviewer a call is about, and their rows in the store.
+
+Separate from the write and read paths, which both need it: a plate given as a Plate, a
+(name, fingerprint) pair or a name; a well checked against the plate; plate and reviewer rows
+looked up (and created on writes, safely against a concurrent writer) and cached by id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..platemap import parse_well_name
+from . import schema as S
+from .transactions import _now, _Transactions
+
+
+class _Identities(_Transactions):
+    """Plates, wells and reviewers of the store (``find_plate`` comes from the read queries)."""
+
+    _plate_ids: dict[tuple[str, str], int]
+    _reviewer_ids: dict[str, int]
+
+    @staticmethod
+    def _is_plate(plate: Any) -> bool:
+        return hasattr(plate, "wells") and hasattr(plate, "fingerprint")
+
+    def _identity(self, plate: Any, *, allow_name: bool) -> tuple[str, str, str]:
+        """(name, fingerprint, location) of a Plate, a (name, fingerprint) pair or (reading) a name."""
+        if self._is_plate(plate):
+            return str(plate.name), str(plate.fingerprint), str(plate.location)
+        if isinstance(plate, tuple | list) and len(plate) == 2 and all(isinstance(x, str) and x for x in plate):
+            return plate[0], plate[1], ""
+        if allow_name and isinstance(plate, str) and plate:
+            name, fingerprint = self.find_plate(plate)
+            return name, fingerprint, ""
+        raise ValueError(f"plate must be a Plate or a (name, fingerprint) pair of strings, got {plate!r}")
+
+    def _well(self, plate: Any, well: Any) -> str:
+        text = str(well).strip()
+        if self._is_plate(plate):
+            known = list(plate.wells) + list(getattr(plate, "missing_wells", {}))
+            if text in known:
+                return text
+            parsed = parse_well_name(text)
+            if parsed:
+                for key in known:
+                    r, _, c = key.partition("/")
+                    if r.upper() == parsed[0] and (c == str(parsed[1]) or (c.isdigit() and int(c) == parsed[1])):
+                        return key
+            span = f"{known[0]} … {known[-1]}" if known else "none"
+            raise ValueError(f"well {well!r} is not on plate {plate.name!r} (its wells: {span})")
+        if "/" in text and all(text.split("/")):
+            return text
+        parsed = parse_well_name(text)
+        if not parsed:
+            raise ValueError(f"well {well!r} is not a well name (use the plate's key such as 'B/3', or B03)")
+        return f"{parsed[0]}/{parsed[1]}"
+
+    def _plate_id(self, conn: sa.Connection, name: str, fingerprint: str, location: str = "", *,
+                  create: bool = True) -> int | None:
+        key = (name, fingerprint)
+        if key in self._plate_ids:
+            return self._plate_ids[key]
+        t = S.plates
+        query = sa.select(t.c.id).where(t.c.name == name, t.c.fingerprint == fingerprint)
+        found = conn.execute(query).scalar()
+        if found is None and create:
+            try:
+                with conn.begin_nested():
+                    found = conn.execute(sa.insert(t).values(name=name, fingerprint=fingerprint, location=location,
+                                                             created_at=_now())).inserted_primary_key[0]
+            except sa.exc.IntegrityError:  # created meanwhile by another writer (PostgreSQL)
+                found = conn.execute(query).scalar()
+        return found
+
+    def _reviewer_id(self, conn: sa.Connection, name: str, *, create: bool = True) -> int | None:
+        if name in self._reviewer_ids:
+            return self._reviewer_ids[name]
+        t = S.reviewers
+        found = conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar()
+        if found is None and create:
+            try:
+                with conn.begin_nested():
+                    found = conn.execute(sa.insert(t).values(name=name, created_at=_now())).inserted_primary_key[0]
+            except sa.exc.IntegrityError:
+                found = conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar()
+        return found

@@ -1,0 +1,173 @@
+"""The read queries of the annotation store: plates, reviewers, history, current calls, consensus.
+
+All read from one snapshot each and never take the write lock; the current call of a reviewer
+is derived from the append-only history (the latest call not undone), and consensus and
+agreement are computed from those current calls.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import schema as S
+from .agreement import agreement_summary, consensus_table
+from .identities import _Identities
+from .schema import CALLS
+from .transactions import AnnotationStoreError
+
+_EVENT_COLUMNS = ["event_id", "uuid", "well", "reviewer", "kind", "call", "confidence", "tags", "note", "time",
+                  "undo_of", "undone"]
+
+
+def _plate_order(key: str) -> tuple:
+    row, _, col = str(key).partition("/")
+    return (len(row), row, int(col) if col.isdigit() else math.inf, col)
+
+
+class _Queries(_Identities):
+    """What is in the store, read back as lists and pandas tables."""
+
+    def platemap(self, plate: Any) -> Any:
+        """The plate map saved last with :meth:`save_platemap`, or None."""
+        import pandas as pd
+
+        name, fingerprint, _ = self._identity(plate, allow_name=True)
+        with self._read() as conn:
+            pid = self._plate_id(conn, name, fingerprint, create=False)
+            if pid is None:
+                return None
+            t = S.platemaps
+            row = conn.execute(sa.select(t.c.content, t.c.source).where(t.c.plate_id == pid)
+                               .order_by(t.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        df = pd.DataFrame.from_records(json.loads(row.content))
+        df = df.set_index("well") if "well" in df.columns else df
+        df.attrs["source"] = row.source
+        return df
+
+    def plates(self) -> Any:
+        """Every plate known to the store: name, fingerprint, location, events, wells called, reviewers."""
+        import pandas as pd
+
+        p, e = S.plates, S.events
+        query = (
+            sa.select(p.c.name, p.c.fingerprint, p.c.location, sa.func.count(e.c.id).label("events"),
+                      sa.func.count(sa.distinct(e.c.well)).label("wells"),
+                      sa.func.count(sa.distinct(e.c.reviewer_id)).label("reviewers"))
+            .select_from(p.outerjoin(e, e.c.plate_id == p.c.id))
+            .group_by(p.c.id, p.c.name, p.c.fingerprint, p.c.location)
+            .order_by(p.c.name, p.c.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame([tuple(r) for r in rows],
+                            columns=["name", "fingerprint", "location", "events", "wells", "reviewers"])
+
+    def reviewers(self) -> list[str]:
+        """Names of everyone who has made a call in this store."""
+        with self._read() as conn:
+            return list(conn.execute(sa.select(S.reviewers.c.name).order_by(S.reviewers.c.name)).scalars())
+
+    def find_plate(self, name: str, fingerprint: str | None = None) -> tuple[str, str]:
+        """(name, fingerprint) of the one stored plate with this name (and fingerprint prefix)."""
+        t = S.plates
+        with self._read() as conn:
+            rows = conn.execute(sa.select(t.c.name, t.c.fingerprint).where(t.c.name == name)).all()
+        if fingerprint:
+            rows = [r for r in rows if r.fingerprint.startswith(fingerprint)]
+        if not rows:
+            known = ", ".join(sorted({r.name for r in self.plates().itertuples()})[:10]) or "none"
+            raise AnnotationStoreError(f"{self.url}: no plate named {name!r}"
+                                       f"{f' with fingerprint {fingerprint}' if fingerprint else ''} (plates: {known})")
+        if len(rows) > 1:
+            raise AnnotationStoreError(f"{self.url}: {len(rows)} plates are named {name!r} (fingerprints "
+                                       f"{', '.join(r.fingerprint for r in rows)}); give the fingerprint too")
+        return rows[0].name, rows[0].fingerprint
+
+    def latest_event_id(self, plate: Any = None) -> int:
+        """The newest event id (of a plate, or of the store): cheap to poll for others' changes."""
+        query = sa.select(sa.func.max(S.events.c.id))
+        with self._read() as conn:
+            if plate is not None:
+                name, fingerprint, _ = self._identity(plate, allow_name=True)
+                pid = self._plate_id(conn, name, fingerprint, create=False)
+                if pid is None:
+                    return 0
+                query = query.where(S.events.c.plate_id == pid)
+            return int(conn.execute(query).scalar() or 0)
+
+    def _events(self, plate: Any, well: str | None = None) -> Any:
+        import pandas as pd
+
+        name, fingerprint, _ = self._identity(plate, allow_name=True)
+        e, r, u = S.events, S.reviewers, S.events.alias("u")
+        with self._read() as conn:
+            pid = self._plate_id(conn, name, fingerprint, create=False)
+            rows: list[Any] = []
+            if pid is not None:
+                undone = sa.exists().where(u.c.undo_of == e.c.uuid)
+                query = (
+                    sa.select(e.c.id, e.c.uuid, e.c.well, r.c.name, e.c.kind, e.c.call, e.c.confidence, e.c.tags,
+                              e.c.note, e.c.created_at, e.c.undo_of, undone.label("undone"))
+                    .join(r, r.c.id == e.c.reviewer_id)
+                    .where(e.c.plate_id == pid)
+                    .order_by(e.c.created_at, e.c.id)
+                )
+                if well is not None:
+                    query = query.where(e.c.well == self._well(plate, well))
+                rows = conn.execute(query).all()
+        df = pd.DataFrame([tuple(x) for x in rows], columns=_EVENT_COLUMNS)
+        df["event_id"] = df["event_id"].astype("int64")
+        df["confidence"] = df["confidence"].astype("Int64")
+        parsed: dict[str, list[str]] = {}  # few distinct tag lists: parse each once
+        for t in set(df["tags"]):
+            parsed[t] = json.loads(t)
+        df["tags"] = [list(parsed[t]) for t in df["tags"]]
+        df["time"] = pd.to_datetime(df["time"], utc=True)  # SQLite hands back naive UTC, PostgreSQL aware
+        df["undone"] = df["undone"].astype(bool)
+        df.attrs.update(plate=name, fingerprint=fingerprint)
+        return df
+
+    def history(self, plate: Any, well: str | None = None) -> Any:
+        """Every event (calls and undos), oldest first; ``undone`` marks calls that were undone.
+
+        Columns: event_id, uuid, well, reviewer, kind ("call" or "undo"), call, confidence,
+        tags (list), note, time (UTC), undo_of (uuid of the undone call), undone.
+        """
+        return self._events(plate, well).reset_index(drop=True)
+
+    def current(self, plate: Any) -> Any:
+        """Each reviewer's call in force on each well (the latest that was not undone).
+
+        Columns: well, reviewer, call, confidence, tags, note, time, event_id, uuid;
+        sorted by well (plate order) then reviewer.
+        """
+        events = self._events(plate)
+        calls = events[(events["kind"] == "call") & ~events["undone"]]
+        latest = calls.groupby(["well", "reviewer"], sort=False).tail(1)
+        columns = ["well", "reviewer", "call", "confidence", "tags", "note", "time", "event_id", "uuid"]
+        out = latest[columns].copy()
+        order = sorted(range(len(out)), key=lambda i: (_plate_order(out["well"].iat[i]), out["reviewer"].iat[i]))
+        out = out.iloc[order].reset_index(drop=True)
+        out.attrs.update(events.attrs)
+        return out
+
+    def consensus(self, plate: Any) -> Any:
+        """Majority call per well over the reviewers' current calls.
+
+        Index: well. Columns: call (missing on a tie), n_reviewers, n_hit, n_candidate, n_reject,
+        n_unsure, agreement (share behind the majority), conflict (reviewers disagree), tie.
+        """
+        return consensus_table(self.current(plate), CALLS)
+
+    def agreement(self, plate: Any) -> dict[str, Any]:
+        """Agreement between reviewers: Cohen's kappa for two, Fleiss' kappa for more.
+
+        See :func:`imaging_explorer.annotations.agreement.agreement_summary` for the keys.
+        """
+        return agreement_summary(self.current(plate), CALLS)

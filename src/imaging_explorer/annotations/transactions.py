@@ -1,0 +1,80 @@
+"""Transactions of the annotation store: one per public call, with errors a user can act on.
+
+Kept apart from opening and from the queries so that every read and write goes through the
+same two doors (``_read``: one snapshot; ``_write``: the write lock first, commit before
+returning) and every driver error is turned into one :class:`AnnotationStoreError` wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+__all__ = ["AnnotationStoreError"]
+
+
+class AnnotationStoreError(Exception):
+    """The annotation store cannot do what was asked; the message says why and what to do."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Transactions:
+    """The base of :class:`~imaging_explorer.annotations.store.AnnotationStore`: its transactions."""
+
+    url: str
+    backend: str
+    busy_timeout: float
+    read_only: bool
+    read_only_reason: str
+    _engine: sa.Engine
+
+    def _translate(self, error: Exception, action: str) -> AnnotationStoreError:
+        orig = getattr(error, "orig", error)
+        text = str(orig)
+        saved = "" if action in ("read", "open") else " Nothing was saved."
+        if "locked" in text or "busy" in text:
+            return AnnotationStoreError(
+                f"{self.url}: the annotation database is locked by another program (waited {self.busy_timeout:g} s).{saved} "
+                "Try again; if it stays locked, close other imaging-explorer sessions using this file.")
+        if "readonly" in text.replace(" ", "").replace("-", "") or "read only" in text:
+            return AnnotationStoreError(f"{self.url}: the annotation database cannot be written ({text}).{saved}")
+        if "malformed" in text or "not a database" in text or "corrupt" in text:
+            return AnnotationStoreError(f"{self.url}: the annotation database is damaged ({text}).{saved} "
+                                        "Restore it from a backup.")
+        if "disk is full" in text or "disk I/O" in text:
+            return AnnotationStoreError(f"{self.url}: {text}.{saved} Free some disk space and try again.")
+        return AnnotationStoreError(f"{self.url}: {text}.{saved}")
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise AnnotationStoreError(f"{self.url}: the annotation store is read-only ({self.read_only_reason}); "
+                                       "nothing was saved.")
+
+    @contextmanager
+    def _write(self, action: str = "write") -> Iterator[sa.Connection]:
+        self._refuse_if_read_only()
+        try:
+            with self._engine.connect() as conn:  # leaving it without commit rolls back
+                if self.backend == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock first (waits busy_timeout)
+                yield conn
+                conn.commit()
+        except sa.exc.DBAPIError as e:
+            raise self._translate(e, action) from e
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        try:
+            with self._engine.connect() as conn:
+                if self.backend == "sqlite":
+                    conn.exec_driver_sql("BEGIN")  # one snapshot for the whole read
+                yield conn
+                conn.rollback()
+        except sa.exc.DBAPIError as e:
+            raise self._translate(e, "read") from e

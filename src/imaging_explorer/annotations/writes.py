@@ -1,0 +1,143 @@
+"""The write path of the annotation store: check a call's values, then append an event.
+
+Events are only ever added: a call, an undo (an event naming the call it undoes) and saved
+plate maps. Values are checked before the write lock is taken, and a bad one is named along
+with the allowed set.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+import uuid as _uuid
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import schema as S
+from .identities import _Identities
+from .schema import CALLS, TAGS
+from .transactions import _now
+
+
+class _Writes(_Identities):
+    """annotate, undo and save_platemap, with the checks of their values."""
+
+    @staticmethod
+    def _check_call(call: Any) -> str:
+        if not isinstance(call, str) or call.strip().lower() not in CALLS:
+            raise ValueError(f"call {call!r} is not one of {', '.join(CALLS)}")
+        return call.strip().lower()
+
+    @staticmethod
+    def _check_confidence(confidence: Any) -> int | None:
+        if confidence is None:
+            return None
+        bad = ValueError(f"confidence {confidence!r} is not one of 1, 2, 3, 4, 5 (or None)")
+        if isinstance(confidence, bool | str):
+            raise bad
+        if isinstance(confidence, float):
+            if not confidence.is_integer():
+                raise bad
+            value = int(confidence)
+        else:
+            try:
+                value = operator.index(confidence)
+            except TypeError:
+                raise bad from None
+        if not 1 <= value <= 5:
+            raise bad
+        return value
+
+    @staticmethod
+    def _check_tags(tags: Any) -> list[str]:
+        if tags is None:
+            return []
+        items = [tags] if isinstance(tags, str) else list(tags)
+        out = set()
+        for t in items:
+            norm = re.sub(r"[\s\-]+", "_", str(t).strip().lower())
+            if norm not in TAGS:
+                raise ValueError(f"tag {t!r} is not one of {', '.join(TAGS)}")
+            out.add(norm)
+        return [t for t in TAGS if t in out]
+
+    @staticmethod
+    def _check_reviewer(reviewer: Any) -> str:
+        if not isinstance(reviewer, str) or not reviewer.strip():
+            raise ValueError(f"reviewer must be a non-empty name, got {reviewer!r}")
+        name = reviewer.strip()
+        if len(name) > 200:
+            raise ValueError("reviewer name is longer than 200 characters")
+        return name
+
+    # -- writing -----------------------------------------------------------------------------
+    def annotate(self, plate: Any, well: str, *, call: str, reviewer: str, confidence: int | None = None,
+                 tags: Iterable[str] = (), note: str = "") -> int:
+        """Record a reviewer's call on a well; returns the event id once it is committed.
+
+        ``call``: hit, candidate, reject or unsure. ``confidence``: 1–5 or None. ``tags``: any
+        of cytotoxic, artifact, out_of_focus, autofluorescent, precipitate, other.
+        Raises ValueError for a bad value (naming it and the allowed set) and
+        AnnotationStoreError when the store cannot save it (read-only, locked, damaged).
+        """
+        name, fingerprint, location = self._identity(plate, allow_name=False)
+        row = {
+            "uuid": str(_uuid.uuid4()), "well": self._well(plate, well), "kind": "call",
+            "call": self._check_call(call), "confidence": self._check_confidence(confidence),
+            "tags": json.dumps(self._check_tags(tags)), "note": "" if note is None else str(note),
+            "created_at": _now(),
+        }
+        reviewer = self._check_reviewer(reviewer)
+        with self._write() as conn:
+            pid = self._plate_id(conn, name, fingerprint, location)
+            rid = self._reviewer_id(conn, reviewer)
+            event_id = conn.execute(sa.insert(S.events).values(plate_id=pid, reviewer_id=rid, **row)).inserted_primary_key[0]
+        self._plate_ids[(name, fingerprint)] = pid
+        self._reviewer_ids[reviewer] = rid
+        return int(event_id)
+
+    def undo(self, plate: Any, well: str, reviewer: str) -> int | None:
+        """Undo the reviewer's latest call on the well that is still in force (a new ``undo`` event).
+
+        The call before it (if any) is current again; calling undo again steps further back.
+        Returns the undo event's id, or None when there is nothing to undo.
+        """
+        name, fingerprint, _ = self._identity(plate, allow_name=False)
+        well = self._well(plate, well)
+        reviewer = self._check_reviewer(reviewer)
+        e, u = S.events, S.events.alias("u")
+        with self._write() as conn:
+            pid = self._plate_id(conn, name, fingerprint, create=False)
+            rid = self._reviewer_id(conn, reviewer, create=False)
+            if pid is None or rid is None:
+                return None
+            # serialise this reviewer's writes on PostgreSQL (SQLite holds the write lock already)
+            conn.execute(sa.select(S.reviewers.c.id).where(S.reviewers.c.id == rid).with_for_update())
+            target = conn.execute(
+                sa.select(e.c.uuid)
+                .where(e.c.plate_id == pid, e.c.well == well, e.c.reviewer_id == rid, e.c.kind == "call",
+                       ~sa.exists().where(u.c.undo_of == e.c.uuid))
+                .order_by(e.c.created_at.desc(), e.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if target is None:
+                return None
+            event_id = conn.execute(sa.insert(e).values(
+                uuid=str(_uuid.uuid4()), plate_id=pid, well=well, reviewer_id=rid, kind="undo", call=None,
+                confidence=None, tags="[]", note="", created_at=_now(), undo_of=target,
+            )).inserted_primary_key[0]
+        return int(event_id)
+
+    def save_platemap(self, plate: Any, platemap: Any, source: str = "") -> int:
+        """Keep a copy of a plate map (from :func:`~imaging_explorer.read_platemap`) with the plate."""
+        name, fingerprint, location = self._identity(plate, allow_name=False)
+        content = platemap.reset_index().to_json(orient="records", force_ascii=False)
+        with self._write() as conn:
+            pid = self._plate_id(conn, name, fingerprint, location)
+            new_id = conn.execute(sa.insert(S.platemaps).values(
+                plate_id=pid, source=str(source or platemap.attrs.get("source", "")), content=content, created_at=_now(),
+            )).inserted_primary_key[0]
+        return int(new_id)
