@@ -14,7 +14,8 @@ show=False. Prints per plate, all measured in one run:
   noz           viewer.open(plate, plugin="napari-ome-zarr") -> its first non-blank screenshot
   jump          show_well(a well far away) -> its first full-resolution field on screen (median of 9)
   next          PageDown after half a second on a well -> the next well on screen (median of 8)
-  rss           growth of the process's resident memory across the open
+  rss MB        growth of the process's resident memory across the open (napari: its own floor's;
+                with software OpenGL, as here, textures live in the process's memory too)
 
 Goals (issue 3): >= 10x faster than napari-ome-zarr, within 3x of the floor, cached within 2x,
 well switch < 0.3 s, RSS growth from 96 to 384 wells < 50 MB.
@@ -162,7 +163,7 @@ def main() -> None:
     from overview_floor import make_plates
 
     layouts = {"96": (8, 12), "384": (16, 24)}
-    print(f"{'plate':<16}{'floor':>8}{'napari':>8}{'ie cold':>9}{'ie cache':>9}{'noz':>8}{'jump':>7}{'next':>7}{'rss MB':>8}"
+    print(f"{'plate':<16}{'floor':>8}{'napari':>8}{'ie cold':>9}{'ie cache':>9}{'noz':>8}{'jump':>7}{'next':>7}{'rss MB':>8}{'(napari)':>9}"
           f"{'noz/ie':>8}{'ie/floor':>9}{'cache/floor':>12}", flush=True)
     for wells in args.wells.split(","):
         rows, columns = layouts[wells]
@@ -170,7 +171,8 @@ def main() -> None:
             cache = tempfile.mkdtemp(prefix="ie-bench-cache-")
             try:
                 floor = _floor(plate)
-                napari_floor = _run("napari-floor", plate, cache)["open"]
+                napari_run = _run("napari-floor", plate, cache)
+                napari_floor = napari_run["open"]
                 cold = _run("ie-cold", plate, cache)
                 cached = _run("ie-cached", plate, cache)
                 noz = None if args.skip_noz else _run("noz", plate, cache)
@@ -178,7 +180,7 @@ def main() -> None:
                 shutil.rmtree(cache, ignore_errors=True)
             noz_s = noz["open"] if noz else float("nan")
             print(f"{wells + ' NGFF ' + version:<16}{floor:>8.3f}{napari_floor:>8.3f}{cold['open']:>9.3f}{cached['open']:>9.3f}"
-                  f"{noz_s:>8.2f}{cold['jump']:>7.3f}{cold['switch']:>7.3f}{cold['rss_mb']:>8.0f}{noz_s / cold['open']:>8.1f}"
+                  f"{noz_s:>8.2f}{cold['jump']:>7.3f}{cold['switch']:>7.3f}{cold['rss_mb']:>8.0f}{napari_run['rss_mb']:>9.0f}{noz_s / cold['open']:>8.1f}"
                   f"{cold['open'] / floor:>9.1f}{cached['open'] / floor:>12.1f}", flush=True)
 
 
