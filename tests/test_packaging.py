@@ -35,6 +35,9 @@ CHECK_PLUGIN = textwrap.dedent(
     from npe2.manifest.utils import import_python_name
     get_reader = import_python_name(pm.get_command(reader.command).python_name)
     sample_fn = import_python_name(pm.get_command(sample.command).python_name)
+    # widgets resolve to their classes (importing them needs Qt, which this environment has)
+    widgets = {w.display_name: import_python_name(pm.get_command(w.command).python_name).__name__
+               for w in mf.contributions.widgets or []}
     from napari.plugins import _initialize_plugins, _npe2
     _initialize_plugins()
     print(json.dumps({
@@ -46,6 +49,7 @@ CHECK_PLUGIN = textwrap.dedent(
         "sample": [sample.key, sample.display_name, sample_fn.__name__],
         "napari_readers": sorted(_npe2.get_readers("plate.zarr")),
         "napari_samples": {k: sorted(v) for k, v in _npe2.sample_iterator()},
+        "widgets": widgets,
     }))
     """
 )
@@ -67,6 +71,7 @@ def _assert_plugin_ok(report: dict) -> None:
     assert report["sample"] == ["sample_plate", "Sample screening plate", "sample_plate"]
     assert "imaging-explorer" in report["napari_readers"]
     assert report["napari_samples"].get("imaging-explorer") == ["sample_plate"]
+    assert report["widgets"].get("Plate browser") == "PlateBrowser"
 
 
 def test_manifest_symlink_is_committed_as_a_link() -> None:
