@@ -75,7 +75,8 @@ class PlateBrowser(QWidget):
         layout.addLayout(row)
 
         self.where = QLabel("")
-        self.compound = QLabel("compound: — (no plate map)")  # filled by the compound-review feature
+        self.compound = QLabel("compound: — (no plate map)")
+        self.compound.setWordWrap(True)
         layout.addWidget(self.where)
         layout.addWidget(self.compound)
 
@@ -124,6 +125,7 @@ class PlateBrowser(QWidget):
             (self.ctrl.view_changed, self._view_changed),
             (self.ctrl.well_failed, self._well_failed),
             (self.ctrl.overview_progress, self._progress),
+            (self.ctrl.platemap_changed, self._show_compound),
         ]
         for signal, slot in self._slots:
             signal.connect(slot)
@@ -202,6 +204,7 @@ class PlateBrowser(QWidget):
             self.where.setText("plate overview: click a well, or type its name")
         key = target[0] if target else (ctrl.current_well if ctrl.mode == "well" else None)
         self.grid.select_well(key)
+        self._show_compound()
         self.field_box.blockSignals(True)
         self.tile_box.blockSignals(True)
         try:
@@ -212,6 +215,14 @@ class PlateBrowser(QWidget):
         finally:
             self.field_box.blockSignals(False)
             self.tile_box.blockSignals(False)
+
+    def _show_compound(self) -> None:
+        from .platemap_view import compound_line
+
+        ctrl = self.ctrl
+        target = ctrl._target
+        key = target[0] if target else (ctrl.current_well if ctrl.mode == "well" else None)
+        self.compound.setText(compound_line(ctrl.platemap, key, ctrl.platemap_error, ctrl.platemap_loading))
 
     def _field_chosen(self, value: int) -> None:
         key = self.ctrl._target[0] if self.ctrl._target else self.ctrl.current_well

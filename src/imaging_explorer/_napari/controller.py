@@ -55,6 +55,7 @@ class PlateController:
     loading_changed = Signal(bool)
     overview_progress = Signal(int, int)
     well_failed = Signal(str, str)  # well key, reason
+    platemap_changed = Signal()  # the plate map of the open plate was found (or not)
 
     def __init__(self, viewer: napari.Viewer) -> None:
         self._viewer = weakref.ref(viewer)
@@ -70,6 +71,9 @@ class PlateController:
         self.failed_wells: dict[str, str] = {}
         self.failed_fields: dict[str, str] = {}
         self.stats: dict[tuple[str, str], Any] = {}
+        self.platemap: Any = None  # pandas DataFrame indexed by well key, once found
+        self.platemap_error = ""
+        self.platemap_loading = False
         self.hover_text = ""
         self.overview_layers: dict[str, Any] = {}  # channel name -> image layer
         self.helper_layers: dict[str, Any] = {}  # role -> names / missing / errors layer
@@ -114,7 +118,25 @@ class PlateController:
         self._expected = {self._role_key(kw["metadata"][META_KEY]) for _, kw, _ in data}
         self.viewer.layers.events.inserted.connect(self._on_inserted)
         self._start_overview_loader()
+        self._start_platemap_loader()
         return data
+
+    def _start_platemap_loader(self) -> None:
+        from .platemap_view import load_platemap
+
+        self.platemap_loading = True
+        self._platemap_worker = load_platemap(self)
+
+    def set_platemap(self, plate: Plate, platemap: Any, error: str = "") -> None:
+        """The plate map of ``plate`` (None: there is none); ignored when another plate is open."""
+        if plate is not self.plate:
+            return
+        self.platemap, self.platemap_error, self.platemap_loading = platemap, error, False
+        if error:
+            from napari.utils.notifications import show_warning
+
+            show_warning(f"The plate map of {plate.name} cannot be used: {error}")
+        self.platemap_changed.emit()
 
     def _start_overview_loader(self) -> None:
         """Read thumbnails while napari is still making the layers (measured: the read
@@ -213,6 +235,7 @@ class PlateController:
         self.overview_layers.clear()
         self.helper_layers.clear()
         self.plate = self.layout = self.view = self.current_well = self._target = None
+        self.platemap, self.platemap_error, self.platemap_loading = None, "", False
         self.failed_wells.clear()
         self.failed_fields.clear()
         self.stats.clear()

@@ -73,7 +73,15 @@ def describe(ctrl: PlateController, position: tuple[float, ...]) -> str:
     if ctrl.plate is None or len(position) < 2:
         return ""
     if ctrl.mode == "overview" and ctrl.layout is not None:
-        return describe_overview(ctrl.plate, ctrl.layout, position[-2], position[-1], ctrl.failed_fields)
+        text = describe_overview(ctrl.plate, ctrl.layout, position[-2], position[-1], ctrl.failed_fields)
+        if text and ctrl.platemap is not None:
+            from .platemap_view import compound_short
+
+            hit = ctrl.layout.well_at(float(position[-2]), float(position[-1]))
+            compound = compound_short(ctrl.platemap, hit[0]) if hit is not None else ""
+            if compound:
+                text = f"{text} · {compound}"
+        return text
     if ctrl.mode == "well" and ctrl.view is not None:
         return describe_well(ctrl.view, position, ctrl.well_layers.labels, ctrl.stats)
     return ""
