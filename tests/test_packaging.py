@@ -72,6 +72,7 @@ def _assert_plugin_ok(report: dict) -> None:
     assert "imaging-explorer" in report["napari_readers"]
     assert report["napari_samples"].get("imaging-explorer") == ["sample_plate"]
     assert report["widgets"].get("Plate browser") == "PlateBrowser"
+    assert report["widgets"].get("Review") == "ReviewWidget"
 
 
 def test_manifest_symlink_is_committed_as_a_link() -> None:

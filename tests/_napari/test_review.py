@@ -38,3 +38,125 @@ def test_platemap_on_dock_and_hover(make_napari_viewer, small_plate, open_plate_
     y0, x0, y1, x1 = ctrl.layout.well_box("A/4")
     hover = describe(ctrl, ((y0 + y1) / 2, (x0 + x1) / 2))
     assert hover.startswith("A4") and "REF-INH 10 µM (positive control)" in hover
+
+
+@pytest.fixture
+def review_env(tmp_path, monkeypatch):
+    """A temporary annotation DB and config folder; returns the DB path."""
+    db = tmp_path / "annotations.db"
+    config = tmp_path / "config"
+    monkeypatch.setenv("IMAGING_EXPLORER_DB", str(db))
+    monkeypatch.setenv("IMAGING_EXPLORER_CONFIG", str(config))
+    return db
+
+
+def _review(viewer, qtbot):
+    from imaging_explorer._napari.review_widget import open_review_dock
+
+    widget = open_review_dock(viewer)
+    qtbot.waitUntil(lambda: widget.store is not None and not widget.busy, timeout=10000)
+    return widget
+
+
+def _press(viewer, key: str) -> None:
+    """A key press as the canvas delivers it: the active layer's keys first, then the viewer's."""
+    viewer.window._qt_viewer.canvas._key_map_handler.press_key(key)
+
+
+def test_review_calls_hotkeys_undo_advance_and_layer(make_napari_viewer, small_plate, open_plate_in, qtbot,
+                                                     wait_for_well, review_env) -> None:
+    import json
+
+    from imaging_explorer._napari.review_config import config_path
+
+    viewer = make_napari_viewer()
+    ctrl = open_plate_in(viewer, small_plate.plate)
+    review = _review(viewer, qtbot)
+    assert _browser(viewer).open_review() is review  # one dock per viewer
+    store = review.store
+    assert not store.read_only and str(store.path) == str(review_env)
+    assert all(b.isEnabled() for b in review.buttons.values())
+    review.set_reviewer("ana")
+    assert json.loads(config_path().read_text())["reviewer"] == "ana"
+    review.auto_advance.setChecked(False)
+
+    # on the overview there is no well to call
+    assert review.call("hit") is False and "open a well" in review.status.text()
+
+    # the widget's method
+    ctrl.show_well("A2")
+    wait_for_well(ctrl, "A/2")
+    review.tag_boxes["cytotoxic"].setChecked(True)
+    review.confidence.setCurrentIndex(4)
+    review.note.setText("dim nuclei")
+    assert review.call("hit")
+    qtbot.waitUntil(lambda: not review.busy, timeout=5000)
+    hist = store.history(ctrl.plate, "A/2")
+    assert list(hist["call"]) == ["hit"] and list(hist["reviewer"]) == ["ana"]
+    assert hist["tags"].iat[0] == ["cytotoxic"] and hist["confidence"].iat[0] == 4 and hist["note"].iat[0] == "dim nuclei"
+    assert review.history.count() == 1 and "ana: hit" in review.history.item(0).text()
+
+    # the bound hotkey, through napari's key dispatch with a well image layer active (Image's own
+    # "C" = auto-contrast must not win over the review key on the browser's layers)
+    viewer.layers.selection.active = ctrl.well_layers.images["DAPI"]
+    _press(viewer, "C")
+    qtbot.waitUntil(lambda: not review.busy, timeout=5000)
+    cur = store.current(ctrl.plate)
+    assert cur.set_index("well").loc["A/2", "call"] == "candidate"
+    # and the viewer-level binding itself (no layer active)
+    viewer.layers.selection.active = None
+    _press(viewer, "U")
+    qtbot.waitUntil(lambda: not review.busy, timeout=5000)
+    assert store.current(ctrl.plate).set_index("well").loc["A/2", "call"] == "unsure"
+
+    # undo (Ctrl+Z) goes back one call at a time
+    _press(viewer, "Control-Z")
+    qtbot.waitUntil(lambda: not review.busy, timeout=5000)
+    assert store.current(ctrl.plate).set_index("well").loc["A/2", "call"] == "candidate"
+    assert list(store.history(ctrl.plate, "A/2")["kind"]) == ["call", "call", "call", "undo"]
+
+    # auto-advance: a call opens the next well
+    review.auto_advance.setChecked(True)
+    _press(viewer, "R")
+    wait_for_well(ctrl, "A/3")
+    qtbot.waitUntil(lambda: not review.busy, timeout=5000)
+    assert store.current(ctrl.plate).set_index("well").loc["A/2", "call"] == "reject"
+
+    # calls layer: a frame at each called well's box, coloured by call, shown on the overview
+    ctrl.show_overview()
+    layer = review.calls_layer
+    assert layer is not None and layer in viewer.layers and layer.visible
+    meta = layer.metadata["imaging_explorer"]
+    assert meta["wells"] == ["A/2"] and meta["calls"] == ["reject"]
+    y0, x0, y1, x1 = ctrl.layout.well_box("A/2")
+    frame = layer.data[0]
+    assert frame[:, 0].min() == y0 and frame[:, 1].min() == x0
+    assert frame[:, 0].max() == y1 - 1 and frame[:, 1].max() == x1 - 1
+    review.show_calls.setChecked(False)
+    assert not layer.visible
+    review.show_calls.setChecked(True)
+    assert layer.visible
+
+
+def test_read_only_store_disables_calls(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well,
+                                        review_env) -> None:
+    import os
+    import stat
+
+    from imaging_explorer.annotations import AnnotationStore
+
+    AnnotationStore(review_env).close()  # a database that exists ...
+    for suffix in ("", "-wal", "-shm"):
+        p = str(review_env) + suffix
+        if os.path.exists(p):
+            os.chmod(p, stat.S_IRUSR | stat.S_IRGRP)  # ... and is read-only
+    viewer = make_napari_viewer()
+    ctrl = open_plate_in(viewer, small_plate.plate)
+    review = _review(viewer, qtbot)
+    assert review.store.read_only
+    assert not any(b.isEnabled() for b in review.buttons.values()) and not review.undo_button.isEnabled()
+    assert "read-only" in review.status.text()
+    review.set_reviewer("ana")
+    ctrl.show_well("B2")
+    wait_for_well(ctrl, "B/2")
+    assert review.call("hit") is False and "read-only" in review.status.text()

@@ -78,7 +78,13 @@ class PlateBrowser(QWidget):
         self.compound = QLabel("compound: — (no plate map)")
         self.compound.setWordWrap(True)
         layout.addWidget(self.where)
-        layout.addWidget(self.compound)
+        row = QHBoxLayout()
+        row.addWidget(self.compound, 1)
+        self.review_button = QPushButton("Review…")
+        self.review_button.setToolTip("open the Review dock: call wells hit / candidate / reject / unsure")
+        self.review_button.clicked.connect(lambda: self.open_review())
+        row.addWidget(self.review_button)
+        layout.addLayout(row)
 
         self.grid = WellGrid()
         self.grid.well_clicked.connect(self.show_well)
@@ -170,6 +176,12 @@ class PlateBrowser(QWidget):
 
     def show_overview(self) -> None:
         self.ctrl.show_overview()
+
+    def open_review(self) -> Any:
+        """Open (or show) the Review dock of this viewer."""
+        from .review_widget import open_review_dock
+
+        return open_review_dock(self.viewer)
 
     # ------------------------------------------------------------------ controller events
 

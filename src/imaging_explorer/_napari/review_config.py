@@ -1,0 +1,51 @@
+"""The reviewer's remembered choices: name and auto-advance, in ``<config>/review.json``.
+
+``<config>`` is the user config folder (platformdirs) or ``IMAGING_EXPLORER_CONFIG``, as for
+the channel settings. The annotation database is ``IMAGING_EXPLORER_DB`` when set, else the
+store's default (the user data folder). No Qt here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from imaging_explorer.channel_settings import default_config_dir
+
+DB_ENV = "IMAGING_EXPLORER_DB"
+
+
+def config_path() -> Path:
+    return default_config_dir() / "review.json"
+
+
+def load_review_config() -> dict[str, Any]:
+    """The saved choices ({} when there are none or the file is unreadable)."""
+    try:
+        data = json.loads(config_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_review_config(**values: Any) -> None:
+    """Merge ``values`` into the saved choices (written atomically; errors are ignored)."""
+    path = config_path()
+    data = {**load_review_config(), **values}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".review-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def db_location() -> str | None:
+    """Where the annotation store is: ``IMAGING_EXPLORER_DB`` (path or postgresql:// URL), else None
+    (the store's default file in the user data folder)."""
+    return os.environ.get(DB_ENV) or None

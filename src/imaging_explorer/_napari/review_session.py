@@ -1,0 +1,135 @@
+"""The Review dock's link to the AnnotationStore: every store operation runs off the GUI thread.
+
+Jobs (open the store, a call, an undo, a refresh) run one after another, in the order they
+were asked for, each in a napari thread worker; the next starts when the previous one has
+returned. Each job answers with a fresh snapshot (the reviewer's current calls, the well's
+history, agreement) so the widget never reads the database itself.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from psygnal import Signal
+
+
+@dataclass
+class Snapshot:
+    """What a job found: the store's state for the plate (and well) on screen."""
+
+    plate: Any = None
+    well: str | None = None
+    current: Any = None  # store.current(plate): every reviewer's calls in force
+    history: Any = None  # store.history(plate, well)
+    agreement: dict[str, Any] = field(default_factory=dict)
+    done: str = ""  # what the job did, for the status line
+    event_id: int | None = None
+
+
+class ReviewSession:
+    """A store opened in a worker, and a queue of jobs run in order, each in a worker."""
+
+    opened = Signal(object)  # the store
+    failed = Signal(str, str)  # what was being done, message
+    finished = Signal(object)  # Snapshot
+
+    def __init__(self, location: str | None) -> None:
+        self.location = location
+        self.store: Any = None
+        self.open_error = ""
+        self._jobs: deque[tuple[str, Callable[[Any], Snapshot]]] = deque()
+        self._worker: Any = None
+        self.closed = False
+        self.submit("open", self._open)
+
+    @property
+    def busy(self) -> bool:
+        """A job is running or waiting."""
+        return self._worker is not None or bool(self._jobs)
+
+    def _open(self, _store: Any) -> Snapshot:
+        from imaging_explorer.annotations import AnnotationStore
+
+        self.store = AnnotationStore(self.location)
+        return Snapshot(done="open")
+
+    def submit(self, what: str, job: Callable[[Any], Snapshot], replace: bool = False) -> None:
+        """Run ``job(store)`` in a worker after the jobs before it; ``replace``: drop a job of
+        the same kind still waiting at the end of the queue (refreshes need not pile up)."""
+        if self.closed:
+            return
+        if replace and self._jobs and self._jobs[-1][0] == what:
+            self._jobs.pop()
+        self._jobs.append((what, job))
+        if self._worker is None:
+            self._next()
+
+    def _next(self) -> None:
+        from napari.qt.threading import create_worker
+
+        if not self._jobs or self.closed:
+            self._worker = None
+            return
+        what, job = self._jobs.popleft()
+        if what != "open" and self.store is None:
+            self._worker = None
+            self.failed.emit(what, self.open_error or "the annotation store is not open")
+            self._next()
+            return
+
+        def run() -> Snapshot:
+            return job(self.store)
+
+        worker = create_worker(run, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(lambda snap, what=what: self._returned(what, snap))
+        worker.errored.connect(lambda exc, what=what: self._errored(what, exc))
+        self._worker = worker
+        worker.start()
+
+    def _returned(self, what: str, snap: Snapshot) -> None:
+        self._worker = None
+        if self.closed:
+            self._close_store()
+            return
+        if what == "open":
+            self.opened.emit(self.store)
+        else:
+            self.finished.emit(snap)
+        self._next()
+
+    def _errored(self, what: str, exc: BaseException) -> None:
+        self._worker = None
+        if self.closed:
+            self._close_store()
+            return
+        message = str(exc) if isinstance(exc, ValueError) or type(exc).__name__ == "AnnotationStoreError" \
+            else f"{type(exc).__name__}: {exc}"
+        if what == "open":
+            self.open_error = message
+        self.failed.emit(what, message)
+        self._next()
+
+    def close(self) -> None:
+        """No more jobs; the store closes once the running job (if any) is done."""
+        self.closed = True
+        self._jobs.clear()
+        if self._worker is None:
+            self._close_store()
+
+    def _close_store(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def snapshot(store: Any, plate: Any, well: str | None, done: str = "", event_id: int | None = None) -> Snapshot:
+    """Read what the dock shows (in the worker): current calls, the well's history, agreement."""
+    current = store.current(plate)
+    history = store.history(plate, well) if well is not None else None
+    try:
+        agreement = store.agreement(plate)
+    except Exception:  # noqa: BLE001 - agreement is a nicety; never fail a call for it
+        agreement = {}
+    return Snapshot(plate, well, current, history, agreement, done, event_id)

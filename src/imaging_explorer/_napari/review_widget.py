@@ -1,0 +1,528 @@
+"""The "Review" dock: call the compound of the well on screen, with hotkeys, into the AnnotationStore.
+
+Reviewer name (asked once, remembered in the user config), Hit / Candidate / Reject / Unsure
+(H / C / R / U), undo (Ctrl+Z), auto-advance to the next well, tags, confidence 1–5, a note,
+the well's history, agreement between reviewers, and the calls drawn on the overview. Every
+store operation runs in a worker (:mod:`.review_session`); errors (read-only, locked, damaged)
+are napari notifications, and a read-only store disables the call buttons.
+
+Hotkeys are viewer key bindings (layer-independent). napari gives the *active layer's* keys
+precedence over the viewer's, and some layer types use these keys (Image: C = auto-contrast
+once; Shapes: R = rectangle; Labels: Ctrl+Z = undo paint), so the same keys are also bound on
+the plate browser's own layers (overview, well images and labels, calls), where review wins.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from imaging_explorer.annotations.schema import CALLS, TAGS
+
+from .controller import controller_for
+from .overview_calls import CALL_COLORS, draw_calls
+from .overview_layers import META_KEY
+from .review_config import db_location, load_review_config, save_review_config
+from .review_session import ReviewSession, snapshot
+
+if TYPE_CHECKING:
+    import napari
+
+#: key, action, what it does
+REVIEW_HOTKEYS = (
+    ("H", "hit", "call the well: hit"),
+    ("C", "candidate", "call the well: candidate"),
+    ("R", "reject", "call the well: reject"),
+    ("U", "unsure", "call the well: unsure"),
+    ("Control-Z", "undo", "undo your latest call on the well"),
+)
+_REVIEWS: weakref.WeakKeyDictionary[Any, ReviewWidget] = weakref.WeakKeyDictionary()
+_KEYED_VIEWERS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _alive(method: Any) -> Any:
+    """Slots of signals that may outlive the dock's Qt objects (workers finishing at close)."""
+    import functools
+
+    @functools.wraps(method)
+    def run(self: ReviewWidget, *args: Any) -> Any:
+        if self.session.closed:
+            return None
+        try:
+            return method(self, *args)
+        except RuntimeError as e:
+            if "deleted" not in str(e):
+                raise
+            self.session.close()
+            return None
+
+    return run
+
+
+def review_for(viewer: Any) -> ReviewWidget | None:
+    """The viewer's Review dock, if one is open."""
+    return _REVIEWS.get(viewer)
+
+
+def _well_name(key: str | None) -> str:
+    return key.replace("/", "") if key else "—"
+
+
+class ReviewWidget(QWidget):
+    """Dock widget for reviewing wells (npe2 widget contribution "Review")."""
+
+    def __init__(self, viewer: napari.viewer.Viewer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewer = viewer
+        self.ctrl = controller_for(viewer)
+        config = load_review_config()
+        self.current: Any = None  # store.current(plate) of the last snapshot
+        self.calls_layer: Any = None
+        self._last_call_well: str | None = None
+        self._shown_well: str | None = None
+        layout = QVBoxLayout(self)
+
+        row = QHBoxLayout()
+        self.reviewer_edit = QLineEdit(str(config.get("reviewer", "")))
+        self.reviewer_edit.setPlaceholderText("your name (asked once)")
+        self.reviewer_edit.editingFinished.connect(lambda: self.set_reviewer(self.reviewer_edit.text()))
+        row.addWidget(QLabel("reviewer"))
+        row.addWidget(self.reviewer_edit)
+        layout.addLayout(row)
+
+        self.where = QLabel("open a well to review it")
+        self.where.setWordWrap(True)
+        layout.addWidget(self.where)
+
+        row = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, call, what in REVIEW_HOTKEYS[:4]:
+            button = QPushButton(f"{call.capitalize()} ({key})")
+            button.setToolTip(f"{what} ({key})")
+            button.setStyleSheet(f"border-bottom: 3px solid {CALL_COLORS[call]};")
+            button.clicked.connect(lambda _=False, call=call: self.call(call))
+            self.buttons[call] = button
+            row.addWidget(button)
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        self.undo_button = QPushButton("Undo (Ctrl+Z)")
+        self.undo_button.setToolTip("undo your latest call on this well (a new event; the history keeps both)")
+        self.undo_button.clicked.connect(lambda: self.undo())
+        self.auto_advance = QCheckBox("auto-advance")
+        self.auto_advance.setToolTip("after a call, open the next well")
+        self.auto_advance.setChecked(bool(config.get("auto_advance", True)))
+        self.auto_advance.toggled.connect(lambda on: save_review_config(auto_advance=bool(on)))
+        row.addWidget(self.undo_button)
+        row.addWidget(self.auto_advance)
+        layout.addLayout(row)
+
+        grid = QGridLayout()
+        self.tag_boxes: dict[str, QCheckBox] = {}
+        for i, tag in enumerate(TAGS):
+            box = QCheckBox(tag.replace("_", " "))
+            self.tag_boxes[tag] = box
+            grid.addWidget(box, i // 3, i % 3)
+        layout.addLayout(grid)
+
+        row = QHBoxLayout()
+        self.confidence = QComboBox()
+        self.confidence.addItems(["—", "1", "2", "3", "4", "5"])
+        self.confidence.setToolTip("confidence of the call, 1 (low) to 5 (high)")
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("note")
+        row.addWidget(QLabel("confidence"))
+        row.addWidget(self.confidence)
+        row.addWidget(self.note, 1)
+        layout.addLayout(row)
+
+        self.show_calls = QCheckBox("calls on the overview")
+        self.show_calls.setChecked(True)
+        self.show_calls.toggled.connect(lambda _: self._update_calls_visibility())
+        layout.addWidget(self.show_calls)
+        self.status = QLabel("opening the annotation store…")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.agreement = QLabel("")
+        self.agreement.setWordWrap(True)
+        layout.addWidget(self.agreement)
+        layout.addWidget(QLabel("history of this well"))
+        self.history = QListWidget()
+        self.history.setMaximumHeight(160)
+        layout.addWidget(self.history)
+        keys = ", ".join(f"<b>{k.replace('Control-', 'Ctrl+')}</b> {a}" for k, a, _ in REVIEW_HOTKEYS)
+        help_text = QLabel(f"<small>Hotkeys (canvas focused): {keys}</small>")
+        help_text.setWordWrap(True)
+        layout.addWidget(help_text)
+        layout.addStretch(1)
+
+        self._set_enabled(False)
+        self.session = ReviewSession(db_location())
+        self.session.opened.connect(self._store_opened)
+        self.session.failed.connect(self._job_failed)
+        self.session.finished.connect(self._snapshot)
+        self._slots = [(self.ctrl.plate_opened, self._plate_opened), (self.ctrl.view_changed, self._view_changed)]
+        for signal, slot in self._slots:
+            signal.connect(slot)
+        _REVIEWS[viewer] = self
+        install_hotkeys(viewer)
+        self.destroyed.connect(lambda *_, slots=self._slots, session=self.session: _teardown(slots, session))
+
+    # ------------------------------------------------------------------ public, typed
+
+    @property
+    def store(self) -> Any:
+        """The AnnotationStore (None until it is open, or when it could not be opened)."""
+        return self.session.store
+
+    @property
+    def busy(self) -> bool:
+        """A store operation is running or waiting."""
+        return self.session.busy
+
+    @property
+    def reviewer(self) -> str:
+        return self.reviewer_edit.text().strip()
+
+    def set_reviewer(self, name: str) -> None:
+        """Use and remember this reviewer name."""
+        name = (name or "").strip()
+        if self.reviewer_edit.text() != name:
+            self.reviewer_edit.setText(name)
+        if name and load_review_config().get("reviewer") != name:
+            save_review_config(reviewer=name)
+        self._redraw_calls()
+
+    def _ask_reviewer(self) -> str:
+        name, ok = QInputDialog.getText(self, "Reviewer", "Your name (saved with every call):")
+        return name.strip() if ok else ""
+
+    def _review_well(self) -> str | None:
+        """The well on screen, once loaded (calls never go to a well still loading)."""
+        ctrl = self.ctrl
+        if ctrl.plate is None or ctrl.mode != "well" or ctrl.loading or ctrl.current_well is None:
+            return None
+        return ctrl.current_well
+
+    def _ready(self) -> bool:
+        store = self.store
+        if store is None:
+            self._say(self.session.open_error or "the annotation store is still opening", error=True)
+            return False
+        if store.read_only:
+            self._say(f"read-only annotation store ({store.read_only_reason}): calls cannot be saved", error=True)
+            return False
+        if not self.reviewer:
+            name = self._ask_reviewer()
+            if not name:
+                self._say("enter your reviewer name first", error=True)
+                return False
+            self.set_reviewer(name)
+        return True
+
+    def call(self, call: str) -> bool:
+        """Call the well on screen (hit, candidate, reject, unsure) with the tags, confidence and
+        note set in the dock; the write runs in a worker. Returns False (and says why) when
+        the call cannot be made now."""
+        if call not in CALLS:
+            raise ValueError(f"call {call!r} is not one of {', '.join(CALLS)}")
+        well = self._review_well()
+        if well is None:
+            self._say("open a well (and let it load) before calling it", error=True)
+            return False
+        if not self._ready():
+            return False
+        plate, reviewer = self.ctrl.plate, self.reviewer
+        tags = [t for t, box in self.tag_boxes.items() if box.isChecked()]
+        conf = None if self.confidence.currentIndex() == 0 else self.confidence.currentIndex()
+        note = self.note.text()
+
+        def job(store: Any) -> Any:
+            event = store.annotate(plate, well, call=call, reviewer=reviewer, confidence=conf, tags=tags, note=note)
+            return snapshot(store, plate, well, f"{call} saved for {_well_name(well)}", event)
+
+        self.session.submit("call", job)
+        self._last_call_well = well
+        self._say(f"saving {call} for {_well_name(well)}…")
+        if self.auto_advance.isChecked():
+            self.ctrl.next_well()
+        return True
+
+    def undo(self) -> bool:
+        """Undo your latest call on the well on screen; right after an auto-advance, go back
+        to the well just called and undo that one."""
+        well = self._review_well()
+        mine = self._my_calls()
+        if (well is None or well not in mine) and self._last_call_well is not None and self.ctrl.plate is not None:
+            well = self._last_call_well
+            if well != self.ctrl.current_well:
+                self.ctrl.show_well(well)
+        if well is None:
+            self._say("open a well before undoing a call on it", error=True)
+            return False
+        if not self._ready():
+            return False
+        plate, reviewer = self.ctrl.plate, self.reviewer
+        self._last_call_well = None
+
+        def job(store: Any) -> Any:
+            event = store.undo(plate, well, reviewer)
+            done = f"call on {_well_name(well)} undone" if event else f"nothing of yours to undo on {_well_name(well)}"
+            return snapshot(store, plate, well, done, event)
+
+        self.session.submit("undo", job)
+        return True
+
+    def refresh(self) -> None:
+        """Read the calls and the well's history again (in a worker)."""
+        plate = self.ctrl.plate
+        if plate is None:
+            return
+        well = self.ctrl.current_well if self.ctrl.mode == "well" else None
+        self.session.submit("refresh", lambda store: snapshot(store, plate, well), replace=True)
+
+    # ------------------------------------------------------------------ events
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #ff8080;" if error else "")
+
+    def _set_enabled(self, on: bool) -> None:
+        for button in self.buttons.values():
+            button.setEnabled(on)
+        self.undo_button.setEnabled(on)
+
+    @_alive
+    def _store_opened(self, store: Any) -> None:
+        where = store.url if store.backend == "sqlite" else store.url
+        if store.read_only:
+            from napari.utils.notifications import show_warning
+
+            self._set_enabled(False)
+            self._say(f"read-only annotation store {where}: {store.read_only_reason}. Calls are shown, not saved.",
+                      error=True)
+            show_warning(f"The annotation store {where} is read-only ({store.read_only_reason}): review calls cannot be saved.")
+        else:
+            self._set_enabled(True)
+            self._say(f"annotations: {where}")
+        self.refresh()
+
+    @_alive
+    def _job_failed(self, what: str, message: str) -> None:
+        from napari.utils.notifications import show_error
+
+        if what == "open":
+            self._set_enabled(False)
+            self._say(f"the annotation store cannot be opened: {message}", error=True)
+            show_error(f"The annotation store cannot be opened: {message}")
+            return
+        self._say(f"{what} not saved: {message}", error=True)
+        show_error(f"Review {what} not saved: {message}")
+        if self.store is not None and self.store.read_only:
+            self._set_enabled(False)
+
+    @_alive
+    def _plate_opened(self) -> None:
+        if self.calls_layer is not None and self.calls_layer in self.viewer.layers:
+            self.viewer.layers.remove(self.calls_layer)
+        self.calls_layer, self.current = None, None
+        if self.store is not None:
+            self.refresh()
+
+    @_alive
+    def _view_changed(self) -> None:
+        ctrl = self.ctrl
+        self._update_calls_visibility()
+        well = self._review_well()
+        if ctrl.loading and ctrl._target is not None:
+            self.where.setText(f"loading {_well_name(ctrl._target[0])}…")
+            return
+        if well is None:
+            self.where.setText("open a well to review it")
+            self.history.clear()
+            self._shown_well = None
+            return
+        if well == self._shown_well:
+            return
+        self._shown_well = well
+        self._fill_from_current(well)
+        if self.store is not None:
+            self.refresh()
+
+    def _my_calls(self) -> dict[str, str]:
+        cur = self.current
+        if cur is None or not len(cur) or not self.reviewer:
+            return {}
+        mine = cur[cur["reviewer"] == self.reviewer]
+        return dict(zip(mine["well"], mine["call"]))
+
+    def _fill_from_current(self, well: str) -> None:
+        """Tags, confidence and note of your call in force on the well (cleared when none)."""
+        cur = self.current
+        row = None
+        if cur is not None and len(cur) and self.reviewer:
+            hit = cur[(cur["reviewer"] == self.reviewer) & (cur["well"] == well)]
+            row = hit.iloc[-1] if len(hit) else None
+        tags = set(row["tags"]) if row is not None else set()
+        for tag, box in self.tag_boxes.items():
+            box.setChecked(tag in tags)
+        conf = row["confidence"] if row is not None else None
+        self.confidence.setCurrentIndex(0 if conf is None or conf != conf else int(conf))
+        self.note.setText(str(row["note"]) if row is not None else "")
+        call = row["call"] if row is not None else None
+        text = f"<b>{_well_name(well)}</b> · your call: {call or '—'}"
+        self.where.setText(text)
+
+    @_alive
+    def _snapshot(self, snap: Any) -> None:
+        if snap.plate is not self.ctrl.plate:
+            return  # another plate opened meanwhile
+        self.current = snap.current
+        if snap.done:
+            self._say(snap.done)
+        self._redraw_calls()
+        self._show_agreement(snap)
+        shown = self._review_well()
+        if snap.well is not None and snap.well == shown:
+            self._show_history(snap.history)
+            self._fill_from_current(shown)
+
+    def _show_history(self, history: Any) -> None:
+        self.history.clear()
+        if history is None:
+            return
+        for ev in history.itertuples():
+            when = ev.time.tz_convert(None).strftime("%Y-%m-%d %H:%M") if hasattr(ev.time, "tz_convert") else str(ev.time)
+            if ev.kind == "undo":
+                text = f"{when} {ev.reviewer}: undo"
+            else:
+                extras = []
+                if ev.confidence is not None and ev.confidence == ev.confidence:
+                    extras.append(f"confidence {ev.confidence}")
+                extras.extend(ev.tags)
+                if ev.note:
+                    extras.append(f"“{ev.note}”")
+                text = f"{when} {ev.reviewer}: {ev.call}" + (f" ({', '.join(map(str, extras))})" if extras else "")
+                if ev.undone:
+                    text += " — undone"
+            self.history.addItem(text)
+        self.history.scrollToBottom()
+
+    def _show_agreement(self, snap: Any) -> None:
+        cur = snap.current
+        if cur is None or not len(cur):
+            self.agreement.setText("no calls on this plate yet")
+            return
+        reviewers = sorted(set(cur["reviewer"]))
+        called = cur["well"].nunique()
+        conflicts = int((cur.groupby("well")["call"].nunique() > 1).sum())
+        text = f"{called} wells called by {len(reviewers)} reviewer{'s' if len(reviewers) != 1 else ''}"
+        agr = snap.agreement or {}
+        kappa = agr.get("kappa", math.nan)
+        if agr.get("method"):
+            name = "Cohen" if agr["method"] == "cohen" else "Fleiss"
+            value = f"{kappa:.2f}" if isinstance(kappa, float) and not math.isnan(kappa) else "n/a"
+            text += f" · {name}'s κ {value} over {agr.get('n_wells', 0)} wells"
+        if len(reviewers) > 1:
+            text += f" · {conflicts} conflict{'s' if conflicts != 1 else ''}"
+        self.agreement.setText(text)
+
+    def _redraw_calls(self) -> None:
+        if self.ctrl.plate is None or self.ctrl.layout is None or self.current is None:
+            return
+        self.calls_layer = draw_calls(self.ctrl, self._my_calls(), self.calls_layer, self._calls_visible())
+        _bind_layer_keys(self.viewer, self.calls_layer)
+
+    def _calls_visible(self) -> bool:
+        return self.show_calls.isChecked() and self.ctrl.mode == "overview"
+
+    def _update_calls_visibility(self) -> None:
+        if self.calls_layer is not None and self.calls_layer in self.viewer.layers:
+            self.calls_layer.visible = self._calls_visible()
+
+
+def _teardown(slots: list[tuple[Any, Any]], session: ReviewSession) -> None:
+    session.close()
+    for signal, slot in slots:
+        try:
+            signal.disconnect(slot)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+# ---------------------------------------------------------------------- hotkeys
+
+
+def _action(viewer_ref: Any, action: str) -> Any:
+    def run(_owner: Any) -> None:
+        viewer = viewer_ref()
+        widget = _REVIEWS.get(viewer) if viewer is not None else None
+        if widget is None:
+            return
+        if action == "undo":
+            widget.undo()
+        else:
+            widget.call(action)
+
+    run.__name__ = f"review_{action}"
+    run.__doc__ = f"review: {action}"
+    return run
+
+
+def _bind_layer_keys(viewer: Any, layer: Any) -> None:
+    ref = weakref.ref(viewer)
+    for key, action, _ in REVIEW_HOTKEYS:
+        layer.bind_key(key, _action(ref, action), overwrite=True)
+
+
+def install_hotkeys(viewer: Any) -> None:
+    """H / C / R / U / Ctrl+Z on the viewer, and on the plate browser's layers (once per viewer)."""
+    if viewer in _KEYED_VIEWERS:
+        return
+    _KEYED_VIEWERS.add(viewer)
+    ref = weakref.ref(viewer)
+    for key, action, _ in REVIEW_HOTKEYS:
+        viewer.bind_key(key, _action(ref, action), overwrite=True)
+
+    def ours(layer: Any) -> bool:
+        return isinstance(layer.metadata, dict) and META_KEY in layer.metadata
+
+    for layer in viewer.layers:
+        if ours(layer):
+            _bind_layer_keys(viewer, layer)
+
+    def on_inserted(event: Any) -> None:
+        if ours(event.value):
+            _bind_layer_keys(viewer, event.value)
+
+    viewer.layers.events.inserted.connect(on_inserted)
+
+
+def open_review_dock(viewer: Any) -> Any:
+    """Show the Review dock (napari's plugin dock when installed, else added directly)."""
+    found = review_for(viewer)
+    if found is not None:
+        return found
+    window = getattr(viewer, "window", None)
+    if window is None:
+        return None
+    try:
+        _, widget = window.add_plugin_dock_widget("imaging-explorer", "Review")
+    except Exception:  # noqa: BLE001 - not installed as a plugin (e.g. source checkout)
+        widget = ReviewWidget(viewer)
+        window.add_dock_widget(widget, name="Review", area="right")
+    return widget
