@@ -160,3 +160,22 @@ def test_read_only_store_disables_calls(make_napari_viewer, small_plate, open_pl
     ctrl.show_well("B2")
     wait_for_well(ctrl, "B/2")
     assert review.call("hit") is False and "read-only" in review.status.text()
+
+
+def test_review_queue_steps_unreviewed_samples(make_napari_viewer, small_plate, open_plate_in, qtbot,
+                                               wait_for_well, review_env) -> None:
+    viewer = make_napari_viewer()
+    ctrl = open_plate_in(viewer, small_plate.plate)
+    review = _review(viewer, qtbot)
+    review.set_reviewer("ana")
+    qtbot.waitUntil(lambda: ctrl.platemap is not None, timeout=10000)
+    review.queue_box.setCurrentText("unreviewed samples")
+    samples = [k for k in review.queue() if k in ctrl.plate.wells]
+    assert samples and all(ctrl.platemap.at[k, "role"] == "sample" for k in samples)
+    _press(viewer, "N")  # from the overview: the first well of the queue
+    wait_for_well(ctrl, samples[0])
+    review.auto_advance.setChecked(True)
+    assert review.call("hit")  # called wells leave the queue; auto-advance opens the next one
+    wait_for_well(ctrl, samples[1])
+    qtbot.waitUntil(lambda: not review.busy, timeout=5000)
+    assert samples[0] not in review.queue()

@@ -50,7 +50,17 @@ REVIEW_HOTKEYS = (
     ("R", "reject", "call the well: reject"),
     ("U", "unsure", "call the well: unsure"),
     ("Control-Z", "undo", "undo your latest call on the well"),
+    ("N", "next", "next well of the review queue"),
+    ("Shift-N", "previous", "previous well of the review queue"),
 )
+#: queue filters: label -> (only wells you have not called, roles kept or None, sort by compound)
+QUEUES = {
+    "all wells": (False, None, False),
+    "unreviewed (by you)": (True, None, False),
+    "unreviewed samples": (True, ("sample",), False),
+    "samples by compound": (False, ("sample",), True),
+    "controls": (False, ("neg_control", "pos_control"), False),
+}
 _REVIEWS: weakref.WeakKeyDictionary[Any, ReviewWidget] = weakref.WeakKeyDictionary()
 _KEYED_VIEWERS: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -148,6 +158,16 @@ class ReviewWidget(QWidget):
         row.addWidget(QLabel("confidence"))
         row.addWidget(self.confidence)
         row.addWidget(self.note, 1)
+        layout.addLayout(row)
+
+        row = QHBoxLayout()
+        self.queue_box = QComboBox()
+        self.queue_box.addItems(list(QUEUES))
+        self.queue_box.setToolTip("which wells N / Shift+N (and auto-advance) step through")
+        self.queue_label = QLabel("")
+        row.addWidget(QLabel("queue"))
+        row.addWidget(self.queue_box, 1)
+        row.addWidget(self.queue_label)
         layout.addLayout(row)
 
         self.show_calls = QCheckBox("calls on the overview")
@@ -259,8 +279,57 @@ class ReviewWidget(QWidget):
         self._last_call_well = well
         self._say(f"saving {call} for {_well_name(well)}…")
         if self.auto_advance.isChecked():
-            self.ctrl.next_well()
+            self.step_queue(1, just_called=well)
         return True
+
+    def queue(self, just_called: str | None = None) -> list[str]:
+        """The wells of the review queue chosen in the dock, in review order."""
+        from imaging_explorer.navigation import well_order
+
+        plate = self.ctrl.plate
+        if plate is None:
+            return []
+        unreviewed, roles, by_compound = QUEUES[self.queue_box.currentText()]
+        wells = [k for k in well_order(plate) if k in plate.wells]
+        pm = self.ctrl.platemap
+        if roles is not None and pm is not None:
+            wells = [k for k in wells if k in pm.index and str(pm.at[k, "role"]) in roles]
+        if unreviewed:
+            done = set(self._my_calls()) | ({just_called} if just_called else set())
+            wells = [k for k in wells if k not in done]
+        if by_compound and pm is not None:
+            def key(k: str) -> tuple:
+                conc = float(pm.at[k, "concentration"]) if k in pm.index else math.nan
+                return (str(pm.at[k, "compound_id"]) if k in pm.index else "~", -conc if conc == conc else 0.0)
+            wells.sort(key=key)
+        return wells
+
+    def step_queue(self, step: int = 1, just_called: str | None = None) -> str | None:
+        """Open the next (previous) well of the queue after the well on screen; None at its end."""
+        ctrl = self.ctrl
+        wells = self.queue(just_called)
+        if not wells:
+            self._say("the review queue is empty")
+            return None
+        here = ctrl._target[0] if ctrl._target else ctrl.current_well
+        order = self.queue() if just_called else wells  # where "here" sits, before filtering it out
+        from imaging_explorer.navigation import well_order
+
+        if here in wells:
+            i = wells.index(here) + step
+        elif here is None:
+            i = 0 if step > 0 else len(wells) - 1
+        else:  # the current well left the queue (just called): the next one after it
+            full = order if here in order else [k for k in well_order(ctrl.plate) if k in ctrl.plate.wells]
+            after = [k for k in (full[full.index(here) + 1:] if step > 0 else reversed(full[:full.index(here)]))
+                     if k in wells] if here in full else []
+            i = wells.index(after[0]) if after else (len(wells) if step > 0 else -1)
+        if not 0 <= i < len(wells):
+            self._say("end of the review queue" if step > 0 else "start of the review queue")
+            return None
+        ctrl.show_well(wells[i])
+        self.queue_label.setText(f"{i + 1}/{len(wells)}")
+        return wells[i]
 
     def undo(self) -> bool:
         """Undo your latest call on the well on screen; right after an auto-advance, go back
@@ -475,6 +544,8 @@ def _action(viewer_ref: Any, action: str) -> Any:
             return
         if action == "undo":
             widget.undo()
+        elif action in ("next", "previous"):
+            widget.step_queue(1 if action == "next" else -1)
         else:
             widget.call(action)
 
