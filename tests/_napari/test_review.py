@@ -1,5 +1,6 @@
 """Compound review in napari: the plate map on the dock and in the hover text, the Review
-dock (calls by button and hotkey, undo, auto-advance, read-only store) and the calls layer."""
+dock (calls by button and hotkey, undo, auto-advance, read-only store), the calls layer, and the
+consensus view, conflict list and live updates from other reviewers."""
 
 from __future__ import annotations
 
@@ -179,3 +180,83 @@ def test_review_queue_steps_unreviewed_samples(make_napari_viewer, small_plate, 
     wait_for_well(ctrl, samples[1])
     qtbot.waitUntil(lambda: not review.busy, timeout=5000)
     assert samples[0] not in review.queue()
+
+
+def test_consensus_conflicts_and_live_updates(make_napari_viewer, small_plate, open_plate_in, qtbot,
+                                              wait_for_well, review_env) -> None:
+    """Calls written by another process (a second store on the same file) reach the dock by its
+    poll: the consensus layer, the conflict list, the kappa line and the well's history."""
+    from imaging_explorer._napari.overview_calls import CONFLICT_COLOR, CONSENSUS_LAYER_NAME, LAYER_NAME
+    from imaging_explorer._napari.review_widget import POLL_INTERVAL_MS
+    from imaging_explorer.annotations import AnnotationStore
+
+    assert POLL_INTERVAL_MS <= 2500
+    viewer = make_napari_viewer()
+    ctrl = open_plate_in(viewer, small_plate.plate)
+    review = _review(viewer, qtbot)
+    review.set_reviewer("ana")
+    review.auto_advance.setChecked(False)
+    assert not review.consensus_view
+    assert review.poll_timer.isActive() and review.poll_timer.interval() == POLL_INTERVAL_MS
+    qtbot.waitUntil(lambda: review.agreement.text() == "no calls on this plate yet", timeout=5000)
+    assert review.conflicts.count() == 0
+
+    other = AnnotationStore(review_env)  # "another process": its own connections to the same file
+    try:
+        plate = ctrl.plate
+        for well, call in (("A/1", "hit"), ("A/2", "hit"), ("A/3", "reject")):
+            other.annotate(plate, well, call=call, reviewer="ana")
+        qtbot.waitUntil(lambda: review.agreement.text().startswith("3 wells called by 1 reviewer"),
+                        timeout=3 * POLL_INTERVAL_MS)
+        assert "κ" not in review.agreement.text()
+        assert review.calls_layer.metadata["imaging_explorer"]["wells"] == ["A/1", "A/2", "A/3"]
+
+        for well, call in (("A/1", "hit"), ("A/2", "reject"), ("A/3", "reject")):
+            other.annotate(plate, well, call=call, reviewer="ben")
+        # Cohen: p_o 2/3, p_e (2*1 + 1*2)/9 = 4/9 -> kappa 0.40
+        qtbot.waitUntil(lambda: "Cohen's κ 0.40 over 3 wells" in review.agreement.text(),
+                        timeout=3 * POLL_INTERVAL_MS)
+        assert "1 conflict" in review.agreement.text()
+        assert review.conflict_wells() == ["A/2"] and review.conflicts.count() == 1
+        entry = review.conflicts.item(0)
+        assert entry.text().startswith("A2 · tie") and "ana: hit" in entry.text() and "ben: reject" in entry.text()
+        assert "1 well" in review.conflicts_label.text()
+
+        # my calls (ana's) until the consensus view is switched on
+        layer = review.calls_layer
+        assert layer.name == LAYER_NAME and layer.metadata["imaging_explorer"]["mode"] == "mine"
+        review.show_consensus.setChecked(True)
+        assert review.calls_layer is layer and layer.name == CONSENSUS_LAYER_NAME and layer.visible
+        meta = layer.metadata["imaging_explorer"]
+        assert meta["mode"] == "consensus" and meta["conflicts"] == ["A/2"]
+        assert dict(zip(meta["wells"], meta["calls"])) == {"A/1": "hit", "A/3": "reject"}  # A2: a tie, no majority
+        assert len(layer.data) == 3
+        conflict_frame = layer.data[0]
+        y0, x0, y1, x1 = ctrl.layout.well_box("A/2")
+        assert conflict_frame[:, 0].min() == y0 and conflict_frame[:, 1].max() == x1 - 1
+        assert tuple(layer.edge_color[0][:3]) == (1.0, 0.0, 1.0)  # magenta
+        assert CONFLICT_COLOR == "#ff00ff" and layer.edge_width[0] == 3 * layer.edge_width[1]
+
+        # activating the entry shows that well, with both reviewers' calls in its history
+        review.conflicts.itemActivated.emit(entry)
+        wait_for_well(ctrl, "A/2")
+        qtbot.waitUntil(lambda: review.history.count() == 2, timeout=5000)
+        assert "others: ben reject" in review.where.text()
+
+        # ben changes his mind while A2 is on screen: history, conflicts, kappa follow by the poll
+        review.note.setText("being typed")  # what ana is editing is not reset by others' calls
+        other.annotate(plate, "A/2", call="hit", reviewer="ben")
+        qtbot.waitUntil(lambda: review.history.count() == 3, timeout=3 * POLL_INTERVAL_MS)
+        assert "ben: hit" in review.history.item(2).text()
+        assert review.note.text() == "being typed"
+        assert "Cohen's κ 1.00" in review.agreement.text() and "0 conflicts" in review.agreement.text()
+        assert review.conflicts.count() == 0 and "none" in review.conflicts_label.text()
+        ctrl.show_overview()
+        meta = review.calls_layer.metadata["imaging_explorer"]
+        assert meta["conflicts"] == [] and dict(zip(meta["wells"], meta["calls"]))["A/2"] == "hit"
+        assert review.calls_layer.visible
+
+        review.show_consensus.setChecked(False)  # back to my calls
+        assert review.calls_layer.name == LAYER_NAME and review.calls_layer.metadata["imaging_explorer"]["mode"] == "mine"
+    finally:
+        other.close()

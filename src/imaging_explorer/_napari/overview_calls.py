@@ -3,6 +3,10 @@
 hit red, candidate orange, reject grey, unsure blue; drawn from the reviewer's current calls
 (``store.current(plate)``) and redrawn after each call. One layer for the whole plate, never
 per-well layers and never recolouring labels (napari#6732).
+
+The consensus view draws the same layer from all reviewers: the majority call's colour per
+well, and under it, on wells where reviewers disagree, a magenta frame three times as wide (a
+magenta border on both sides of the call's colour; magenta alone on a tie).
 """
 
 from __future__ import annotations
@@ -17,7 +21,21 @@ if TYPE_CHECKING:
     from .controller import PlateController
 
 CALL_COLORS = {"hit": "#ff3030", "candidate": "#ff9a00", "reject": "#9a9a9a", "unsure": "#3a8cff"}
+CONFLICT_COLOR = "#ff00ff"
 LAYER_NAME = "overview calls"
+CONSENSUS_LAYER_NAME = "overview calls (consensus)"
+
+
+def _frame(ctrl: PlateController, key: str) -> np.ndarray | None:
+    try:
+        y0, x0, y1, x1 = (float(v) for v in ctrl.layout.well_box(key))
+    except (KeyError, ValueError, AttributeError):
+        return None
+    return np.array([[y0, x0], [y0, x1 - 1], [y1 - 1, x1 - 1], [y1 - 1, x0]])
+
+
+def _width(ctrl: PlateController) -> float:
+    return max(1.5, ctrl.layout.tile[0] / 16) if ctrl.layout is not None else 2.0
 
 
 def call_frames(ctrl: PlateController, calls: dict[str, str]) -> tuple[list[np.ndarray], list[str], list[str]]:
@@ -26,37 +44,54 @@ def call_frames(ctrl: PlateController, calls: dict[str, str]) -> tuple[list[np.n
     for key, call in calls.items():
         if call not in CALL_COLORS or ctrl.layout is None:
             continue
-        try:
-            y0, x0, y1, x1 = (float(v) for v in ctrl.layout.well_box(key))
-        except (KeyError, ValueError):
+        frame = _frame(ctrl, key)
+        if frame is None:
             continue
-        boxes.append(np.array([[y0, x0], [y0, x1 - 1], [y1 - 1, x1 - 1], [y1 - 1, x0]]))
+        boxes.append(frame)
         colors.append(CALL_COLORS[call])
         wells.append(key)
     return boxes, colors, wells
 
 
-def draw_calls(ctrl: PlateController, calls: dict[str, str], layer: Any = None, visible: bool = True) -> Any:
-    """Make or update the calls layer; returns it. ``calls``: well key -> call."""
+def draw_calls(ctrl: PlateController, calls: dict[str, str | None], layer: Any = None, visible: bool = True,
+               conflicts: Any = (), consensus: bool = False) -> Any:
+    """Make or update the calls layer; returns it. ``calls``: well key -> call (None: no frame,
+    e.g. a tie); ``conflicts``: wells to frame in magenta under their call; ``consensus``: the
+    layer shows all reviewers (its name says so)."""
     boxes, colors, wells = call_frames(ctrl, calls)
+    width = _width(ctrl)
+    marked = []
+    under: list[np.ndarray] = []
+    for key in conflicts:
+        frame = _frame(ctrl, key) if ctrl.layout is not None else None
+        if frame is not None:
+            under.append(frame)
+            marked.append(key)
+    shapes = under + boxes  # conflict frames first: the call's colour is drawn on top
+    edge_colors = [CONFLICT_COLOR] * len(under) + colors
+    widths = [3 * width] * len(under) + [width] * len(boxes)
     viewer = ctrl.viewer
-    meta = {"role": "calls", "wells": wells, "calls": [calls[w] for w in wells]}
+    meta = {"role": "calls", "mode": "consensus" if consensus else "mine", "wells": wells,
+            "calls": [calls[w] for w in wells], "conflicts": marked}
+    name = CONSENSUS_LAYER_NAME if consensus else LAYER_NAME
     if layer is None or layer not in viewer.layers:
         active = viewer.layers.selection.active
-        width = max(1.5, ctrl.layout.tile[0] / 16) if ctrl.layout is not None else 2.0
         layer = viewer.add_shapes(
-            boxes or None, shape_type="rectangle", edge_color=colors or "red", face_color="transparent",
-            edge_width=width, name=LAYER_NAME, visible=visible, metadata={META_KEY: meta},
+            shapes or None, shape_type="rectangle", edge_color=edge_colors or "red", face_color="transparent",
+            edge_width=widths or width, name=name, visible=visible, metadata={META_KEY: meta},
         )
         if active is not None and active in viewer.layers:  # keep the user's layer active (its keys)
             viewer.layers.selection.active = active
         return layer
     layer.metadata[META_KEY] = meta
-    layer.data = boxes
-    if boxes:
-        layer.shape_type = ["rectangle"] * len(boxes)
-        layer.edge_color = colors
+    layer.data = shapes
+    if shapes:
+        layer.shape_type = ["rectangle"] * len(shapes)
+        layer.edge_color = edge_colors
+        layer.edge_width = widths
         layer.face_color = "transparent"
+    if layer.name != name:
+        layer.name = name
     layer.visible = visible
     layer.refresh()
     return layer

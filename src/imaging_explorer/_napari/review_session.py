@@ -3,7 +3,11 @@
 Jobs (open the store, a call, an undo, a refresh) run one after another, in the order they
 were asked for, each in a napari thread worker; the next starts when the previous one has
 returned. Each job answers with a fresh snapshot (the reviewer's current calls, the well's
-history, agreement) so the widget never reads the database itself.
+history, agreement, consensus) so the widget never reads the database itself.
+
+Live updates: :func:`poll_job` asks the store only for its newest event id of the plate
+(``store.latest_event_id``, one small query) and reads a full snapshot only when that id differs
+from the one the last snapshot saw, i.e. when another reviewer or process wrote.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ class Snapshot:
     agreement: dict[str, Any] = field(default_factory=dict)
     done: str = ""  # what the job did, for the status line
     event_id: int | None = None
+    consensus: Any = None  # majority call per well (index well; call, conflict, tie, n_<call> …)
+    latest: int | None = None  # store.latest_event_id(plate) read before the rest (None: unknown)
+    live: bool = False  # read by a poll because others wrote
+    unchanged: bool = False  # a poll that found nothing new (nothing else is filled)
 
 
 class ReviewSession:
@@ -124,12 +132,41 @@ class ReviewSession:
             self.store.close()
 
 
-def snapshot(store: Any, plate: Any, well: str | None, done: str = "", event_id: int | None = None) -> Snapshot:
-    """Read what the dock shows (in the worker): current calls, the well's history, agreement."""
+def _latest(store: Any, plate: Any) -> int | None:
+    try:
+        return int(store.latest_event_id(plate))
+    except Exception:  # noqa: BLE001 - unknown: the next poll reads everything again
+        return None
+
+
+def snapshot(store: Any, plate: Any, well: str | None, done: str = "", event_id: int | None = None,
+             live: bool = False) -> Snapshot:
+    """Read what the dock shows (in the worker): current calls, the well's history, agreement,
+    consensus; the newest event id first, so that a write during the reads is seen by the next poll."""
+    from imaging_explorer.annotations.agreement import consensus_table
+    from imaging_explorer.annotations.schema import CALLS
+
+    latest = _latest(store, plate)
     current = store.current(plate)
     history = store.history(plate, well) if well is not None else None
     try:
         agreement = store.agreement(plate)
     except Exception:  # noqa: BLE001 - agreement is a nicety; never fail a call for it
         agreement = {}
-    return Snapshot(plate, well, current, history, agreement, done, event_id)
+    try:
+        consensus = consensus_table(current, CALLS)
+    except Exception:  # noqa: BLE001 - as agreement
+        consensus = None
+    return Snapshot(plate, well, current, history, agreement, done, event_id, consensus, latest, live)
+
+
+def poll_job(plate: Any, well: str | None, seen: int | None) -> Callable[[Any], Snapshot]:
+    """A job that reads a snapshot only when the plate's newest event id is not ``seen``."""
+
+    def job(store: Any) -> Snapshot:
+        latest = _latest(store, plate)
+        if latest is None or latest == seen:
+            return Snapshot(plate, well, latest=seen, unchanged=True)
+        return snapshot(store, plate, well, live=True)
+
+    return job

@@ -2,9 +2,15 @@
 
 Reviewer name (asked once, remembered in the user config), Hit / Candidate / Reject / Unsure
 (H / C / R / U), undo (Ctrl+Z), auto-advance to the next well, tags, confidence 1–5, a note,
-the well's history, agreement between reviewers, and the calls drawn on the overview. Every
-store operation runs in a worker (:mod:`.review_session`); errors (read-only, locked, damaged)
-are napari notifications, and a read-only store disables the call buttons.
+the well's history, agreement between reviewers, and the calls drawn on the overview: yours,
+or with "show all reviewers" the consensus (majority call, conflicts framed in magenta and listed
+in the dock; activating a listed well opens it). Every store operation runs in a worker
+(:mod:`.review_session`); errors (read-only, locked, damaged) are napari notifications, and a
+read-only store disables the call buttons.
+
+Live updates: a QTimer asks the store every :data:`POLL_INTERVAL_MS` (in a worker, through the
+same job queue) for the plate's newest event id; when another reviewer or process wrote, the
+calls layer, the well's history, the agreement line and the conflict list are read again.
 
 Hotkeys are viewer key bindings (layer-independent). napari gives the *active layer's* keys
 precedence over the viewer's, and some layer types use these keys (Image: C = auto-contrast
@@ -18,6 +24,7 @@ import math
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +34,7 @@ from qtpy.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -38,7 +46,7 @@ from .controller import controller_for
 from .overview_calls import CALL_COLORS, draw_calls
 from .overview_layers import META_KEY
 from .review_config import db_location, load_review_config, save_review_config
-from .review_session import ReviewSession, snapshot
+from .review_session import ReviewSession, poll_job, snapshot
 
 if TYPE_CHECKING:
     import napari
@@ -61,6 +69,8 @@ QUEUES = {
     "samples by compound": (False, ("sample",), True),
     "controls": (False, ("neg_control", "pos_control"), False),
 }
+#: how often the dock asks the store whether others wrote (ms)
+POLL_INTERVAL_MS = 2000
 _REVIEWS: weakref.WeakKeyDictionary[Any, ReviewWidget] = weakref.WeakKeyDictionary()
 _KEYED_VIEWERS: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -102,6 +112,8 @@ class ReviewWidget(QWidget):
         self.ctrl = controller_for(viewer)
         config = load_review_config()
         self.current: Any = None  # store.current(plate) of the last snapshot
+        self.consensus: Any = None  # majority call per well (consensus_table) of the last snapshot
+        self._seen: int | None = None  # newest event id of the plate the last snapshot saw
         self.calls_layer: Any = None
         self._last_call_well: str | None = None
         self._shown_well: str | None = None
@@ -174,12 +186,26 @@ class ReviewWidget(QWidget):
         self.show_calls.setChecked(True)
         self.show_calls.toggled.connect(lambda _: self._update_calls_visibility())
         layout.addWidget(self.show_calls)
+        self.show_consensus = QCheckBox("show all reviewers (consensus)")
+        self.show_consensus.setToolTip("calls layer: the majority call of all reviewers per well, wells where "
+                                       "reviewers disagree framed in magenta (instead of your own calls)")
+        self.show_consensus.setChecked(bool(config.get("consensus", False)))
+        self.show_consensus.toggled.connect(self._consensus_toggled)
+        layout.addWidget(self.show_consensus)
         self.status = QLabel("opening the annotation store…")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.agreement = QLabel("")
         self.agreement.setWordWrap(True)
         layout.addWidget(self.agreement)
+        self.conflicts_label = QLabel("conflicts (reviewers disagree): none")
+        layout.addWidget(self.conflicts_label)
+        self.conflicts = QListWidget()
+        self.conflicts.setMaximumHeight(100)
+        self.conflicts.setToolTip("wells where reviewers' calls differ; click one to open it")
+        self.conflicts.itemClicked.connect(self._conflict_chosen)
+        self.conflicts.itemActivated.connect(self._conflict_chosen)
+        layout.addWidget(self.conflicts)
         layout.addWidget(QLabel("history of this well"))
         self.history = QListWidget()
         self.history.setMaximumHeight(160)
@@ -191,6 +217,9 @@ class ReviewWidget(QWidget):
         layout.addStretch(1)
 
         self._set_enabled(False)
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_INTERVAL_MS)
+        self.poll_timer.timeout.connect(self.poll)
         self.session = ReviewSession(db_location())
         self.session.opened.connect(self._store_opened)
         self.session.failed.connect(self._job_failed)
@@ -364,6 +393,39 @@ class ReviewWidget(QWidget):
         well = self.ctrl.current_well if self.ctrl.mode == "well" else None
         self.session.submit("refresh", lambda store: snapshot(store, plate, well), replace=True)
 
+    def poll(self) -> bool:
+        """Ask the store (in a worker) whether others wrote on the plate since the last snapshot;
+        when they did, everything the dock shows is read again. Skipped (False) while another
+        store job runs or waits: that job's snapshot is fresh anyway."""
+        plate = self.ctrl.plate
+        if self.session.closed or self.store is None or plate is None or self.session.busy:
+            return False
+        well = self.ctrl.current_well if self.ctrl.mode == "well" else None
+        self.session.submit("poll", poll_job(plate, well, self._seen), replace=True)
+        return True
+
+    @property
+    def consensus_view(self) -> bool:
+        """The calls layer shows all reviewers' consensus (else your own calls)."""
+        return self.show_consensus.isChecked()
+
+    def conflict_wells(self) -> list[str]:
+        """Wells where reviewers' current calls differ, in plate order."""
+        con = self.consensus
+        if con is None or not len(con):
+            return []
+        return [str(k) for k in con.index[con["conflict"].to_numpy(dtype=bool)]]
+
+    def show_conflict(self, well: str) -> None:
+        """Open a well of the conflict list (no reload when it is already on screen or loading)."""
+        ctrl = self.ctrl
+        if ctrl.plate is None:
+            return
+        target = ctrl._target[0] if ctrl._target else None
+        if target == well or (target is None and ctrl.mode == "well" and ctrl.current_well == well):
+            return
+        ctrl.show_well(well)
+
     # ------------------------------------------------------------------ events
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -389,11 +451,14 @@ class ReviewWidget(QWidget):
             self._set_enabled(True)
             self._say(f"annotations: {where}")
         self.refresh()
+        self.poll_timer.start()
 
     @_alive
     def _job_failed(self, what: str, message: str) -> None:
         from napari.utils.notifications import show_error
 
+        if what == "poll":  # a missed look for others' calls: the next one tries again
+            return
         if what == "open":
             self._set_enabled(False)
             self._say(f"the annotation store cannot be opened: {message}", error=True)
@@ -408,7 +473,8 @@ class ReviewWidget(QWidget):
     def _plate_opened(self) -> None:
         if self.calls_layer is not None and self.calls_layer in self.viewer.layers:
             self.viewer.layers.remove(self.calls_layer)
-        self.calls_layer, self.current = None, None
+        self.calls_layer, self.current, self.consensus, self._seen = None, None, None, None
+        self._show_conflicts()
         if self.store is not None:
             self.refresh()
 
@@ -441,6 +507,8 @@ class ReviewWidget(QWidget):
 
     def _fill_from_current(self, well: str) -> None:
         """Tags, confidence and note of your call in force on the well (cleared when none)."""
+        import pandas as pd
+
         cur = self.current
         row = None
         if cur is not None and len(cur) and self.reviewer:
@@ -450,27 +518,56 @@ class ReviewWidget(QWidget):
         for tag, box in self.tag_boxes.items():
             box.setChecked(tag in tags)
         conf = row["confidence"] if row is not None else None
-        self.confidence.setCurrentIndex(0 if conf is None or conf != conf else int(conf))
+        self.confidence.setCurrentIndex(0 if conf is None or pd.isna(conf) else int(conf))  # NA: no confidence given
         self.note.setText(str(row["note"]) if row is not None else "")
-        call = row["call"] if row is not None else None
-        text = f"<b>{_well_name(well)}</b> · your call: {call or '—'}"
+        self._show_where(well)
+
+    def _show_where(self, well: str) -> None:
+        """The well, your call in force on it and the other reviewers' calls."""
+        cur = self.current
+        mine, others = None, []
+        if cur is not None and len(cur):
+            for r in cur[cur["well"] == well].itertuples():
+                if r.reviewer == self.reviewer:
+                    mine = r.call
+                else:
+                    others.append(f"{r.reviewer} {r.call}")
+        text = f"<b>{_well_name(well)}</b> · your call: {mine or '—'}"
+        if others:
+            text += f" · others: {', '.join(others)}"
         self.where.setText(text)
 
     @_alive
     def _snapshot(self, snap: Any) -> None:
         if snap.plate is not self.ctrl.plate:
             return  # another plate opened meanwhile
-        self.current = snap.current
+        if snap.unchanged:
+            return
+        if snap.latest is not None:
+            self._seen = snap.latest
+        self.current, self.consensus = snap.current, snap.consensus
         if snap.done:
             self._say(snap.done)
+        elif snap.live:
+            import time
+
+            self._say(f"calls updated from the store (others wrote) at {time.strftime('%H:%M:%S')}")
         self._redraw_calls()
         self._show_agreement(snap)
+        self._show_conflicts()
         shown = self._review_well()
         if snap.well is not None and snap.well == shown:
             self._show_history(snap.history)
-            self._fill_from_current(shown)
+            if snap.live:  # others wrote: keep the tags, confidence and note being edited
+                self._show_where(shown)
+            else:
+                self._fill_from_current(shown)
+        elif snap.live and shown is not None:  # the well changed while the poll ran (its own refresh follows)
+            self._show_where(shown)
 
     def _show_history(self, history: Any) -> None:
+        import pandas as pd
+
         self.history.clear()
         if history is None:
             return
@@ -480,7 +577,7 @@ class ReviewWidget(QWidget):
                 text = f"{when} {ev.reviewer}: undo"
             else:
                 extras = []
-                if ev.confidence is not None and ev.confidence == ev.confidence:
+                if ev.confidence is not None and not pd.isna(ev.confidence):  # NA: none given
                     extras.append(f"confidence {ev.confidence}")
                 extras.extend(ev.tags)
                 if ev.note:
@@ -498,7 +595,8 @@ class ReviewWidget(QWidget):
             return
         reviewers = sorted(set(cur["reviewer"]))
         called = cur["well"].nunique()
-        conflicts = int((cur.groupby("well")["call"].nunique() > 1).sum())
+        conflicts = len(self.conflict_wells()) if self.consensus is not None \
+            else int((cur.groupby("well")["call"].nunique() > 1).sum())
         text = f"{called} wells called by {len(reviewers)} reviewer{'s' if len(reviewers) != 1 else ''}"
         agr = snap.agreement or {}
         kappa = agr.get("kappa", math.nan)
@@ -510,10 +608,53 @@ class ReviewWidget(QWidget):
             text += f" · {conflicts} conflict{'s' if conflicts != 1 else ''}"
         self.agreement.setText(text)
 
+    def _show_conflicts(self) -> None:
+        """The conflict list: one line per well where reviewers disagree (its data: the well key)."""
+        self.conflicts.clear()
+        wells = self.conflict_wells()
+        cur, con = self.current, self.consensus
+        for key in wells:
+            row = con.loc[key]
+            votes = ", ".join(f"{c} {int(row[f'n_{c}'])}" for c in CALLS if int(row.get(f"n_{c}", 0)))
+            who = ""
+            if cur is not None and len(cur):
+                here = cur[cur["well"] == key]
+                who = "; ".join(f"{r.reviewer}: {r.call}" for r in here.itertuples())
+            majority = "tie" if bool(row["tie"]) else f"majority {row['call']}"
+            item = QListWidgetItem(f"{_well_name(key)} · {majority} ({votes}) — {who}")
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.conflicts.addItem(item)
+        n = len(wells)
+        self.conflicts_label.setText(f"conflicts (reviewers disagree): {n} well{'s' if n != 1 else ''}"
+                                     if n else "conflicts (reviewers disagree): none")
+
+    @_alive
+    def _conflict_chosen(self, item: Any) -> None:
+        key = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if key:
+            self.show_conflict(str(key))
+
+    @_alive
+    def _consensus_toggled(self, on: bool) -> None:
+        save_review_config(consensus=bool(on))
+        self._redraw_calls()
+
+    def _consensus_calls(self) -> tuple[dict[str, str | None], list[str]]:
+        con = self.consensus
+        if con is None or not len(con):
+            return {}, []
+        calls = {str(k): (c if isinstance(c, str) else None) for k, c in zip(con.index, con["call"])}
+        return calls, self.conflict_wells()
+
     def _redraw_calls(self) -> None:
         if self.ctrl.plate is None or self.ctrl.layout is None or self.current is None:
             return
-        self.calls_layer = draw_calls(self.ctrl, self._my_calls(), self.calls_layer, self._calls_visible())
+        if self.consensus_view:
+            calls, conflicts = self._consensus_calls()
+            self.calls_layer = draw_calls(self.ctrl, calls, self.calls_layer, self._calls_visible(),
+                                          conflicts=conflicts, consensus=True)
+        else:
+            self.calls_layer = draw_calls(self.ctrl, self._my_calls(), self.calls_layer, self._calls_visible())
         _bind_layer_keys(self.viewer, self.calls_layer)
 
     def _calls_visible(self) -> bool:
