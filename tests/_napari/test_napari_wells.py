@@ -192,3 +192,16 @@ def test_next_well_is_read_ahead(make_napari_viewer, small_plate, open_plate_in,
     ctrl.show_well("C/1")
     assert ctrl.prefetch._target is None
     wait_for_well(ctrl, "C/1")
+
+
+def test_closing_the_viewer_while_a_well_loads(make_napari_viewer, small_plate, open_plate_in, qtbot,
+                                               wait_for_well) -> None:
+    viewer = make_napari_viewer()
+    ctrl = open_plate_in(viewer, small_plate.plate)
+    ctrl.show_well("A/1")
+    wait_for_well(ctrl, "A/1")
+    ctrl.next_well()  # served by the read-ahead of A2, which has only just started
+    assert ctrl.loading
+    viewer.close()  # the read finishes after the window is gone: its result must be dropped quietly
+    qtbot.wait(1500)
+    assert ctrl.current_well == "A/1"

@@ -183,6 +183,8 @@ class PlateController:
         self.view_changed.emit()
 
     def _overview_step(self, step: Any) -> None:
+        if self._viewer_closed():
+            return
         first = not getattr(self, "_stepped", False)
         self._stepped = True
         # every refresh uploads the whole mosaic texture: at most a few per second;
@@ -199,6 +201,8 @@ class PlateController:
     def _overview_done(self, errors: dict[str, str]) -> None:
         from napari.utils.notifications import show_warning
 
+        if self._viewer_closed():
+            return
         if self._expected:  # layers not all made yet: finish in _overview_ready
             self._pending_done = errors
             return
@@ -365,8 +369,17 @@ class PlateController:
         self._worker = worker
         worker.start()
 
+    def _viewer_closed(self) -> bool:
+        """The viewer is gone or its window closed: results still arriving from workers are dropped."""
+        viewer = self._viewer()
+        return viewer is None or not hasattr(viewer.window, "_qt_window")  # napari deletes it on close
+
     def _apply(self, gen: int, view: WellView | LoadFailure, key: str) -> None:
         from .well_data import LoadFailure
+
+        if self._viewer_closed():
+            self.prefetch.cancel()
+            return
 
         if isinstance(view, LoadFailure):
             self._failed(gen, key, view.error)
@@ -399,6 +412,8 @@ class PlateController:
     def _failed(self, gen: int, key: str, exc: BaseException) -> None:
         from napari.utils.notifications import show_error
 
+        if self._viewer_closed():
+            return
         reason = f"{type(exc).__name__}: {exc}"
         self.failed_wells[key] = reason
         self.well_failed.emit(key, reason)
