@@ -53,3 +53,60 @@ def _plugin_known_to_npe2() -> None:
     pm.discover(include_npe1=False)
     if "imaging-explorer" not in pm._manifests:
         pm.register(PluginManifest.from_file(Path(__file__).resolve().parents[1] / "napari.yaml"))
+
+
+# -- the annotation store on both back-ends -------------------------------------------------------
+# ``store_url`` (and ``new_store_url()`` for a second store) run a store test on SQLite and on a
+# throwaway PostgreSQL cluster (tests/pg_server.py). Without Debian's postgresql package the
+# PostgreSQL half is skipped on a developer machine; in CI (CI=true) it fails instead.
+
+
+def _pg_unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but the PostgreSQL tests cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """A PostgreSQL cluster of the test session's own, on 127.0.0.1 (see tests/pg_server.py)."""
+    from pg_server import DEBIAN_PACKAGE, PostgresServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        _pg_unavailable(f"no PostgreSQL server binaries (initdb, pg_ctl): apt-get install {DEBIAN_PACKAGE}")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _pg_unavailable("no PostgreSQL driver: pip install 'psycopg[binary]>=3.1' (in the dev extra)")
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """The annotation store's back-end under test."""
+    return request.param
+
+
+@pytest.fixture
+def new_store_url(store_backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """``new_store_url(name="a")``: a new, empty annotation store location on the back-end under test."""
+    def make(name: str = "a") -> str:
+        if store_backend == "sqlite":
+            return str(tmp_path / f"{name}.db")
+        return request.getfixturevalue("postgres_server").create_database()
+
+    return make
+
+
+@pytest.fixture
+def store_url(new_store_url) -> str:
+    """A new, empty annotation store location (SQLite file or PostgreSQL database)."""
+    return new_store_url()

@@ -1,4 +1,8 @@
-"""AnnotationStore (SQLite): calls, undo, history, plate identity, export/import, consensus, kappa."""
+"""AnnotationStore: calls, undo, history, plate identity, export/import, consensus, kappa.
+
+Tests of the store's behaviour take ``store``/``store_url`` and run on SQLite and on PostgreSQL
+(tests/conftest.py); those about SQLite itself take a file in ``tmp_path``.
+"""
 
 from __future__ import annotations
 
@@ -25,13 +29,36 @@ def sample(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = AnnotationStore(tmp_path / "a.db")
+def store(store_url):
+    s = AnnotationStore(store_url)
     yield s
     s.close()
 
 
-def test_sqlite_settings(store):
+try:
+    import psycopg
+
+    _DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, psycopg.Error)
+except ImportError:  # no driver: the PostgreSQL tests are skipped
+    _DB_ERRORS = (sqlite3.DatabaseError,)
+
+
+def _other_program(url: str, sql: str) -> None:
+    """Run one statement on the store's database through a connection of another program."""
+    if url.startswith("postgresql://"):
+        with psycopg.connect(url) as con:
+            con.execute(sql)
+    else:
+        con = sqlite3.connect(url)
+        try:
+            con.execute(sql)
+            con.commit()
+        finally:
+            con.close()
+
+
+def test_sqlite_settings(tmp_path):
+    store = AnnotationStore(tmp_path / "a.db")
     assert not store.read_only and store.backend == "sqlite"
     con = sqlite3.connect(store.path)
     try:
@@ -43,6 +70,7 @@ def test_sqlite_settings(store):
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.close()
 
 
 def test_annotate_current_undo_history(store):
@@ -78,12 +106,12 @@ def test_annotate_current_undo_history(store):
     assert store.latest_event_id(P) == store.history(P).event_id.max() == store.latest_event_id()
 
 
-def test_calls_survive_reopening(tmp_path):
-    with AnnotationStore(tmp_path / "a.db") as s:
+def test_calls_survive_reopening(store_url):
+    with AnnotationStore(store_url) as s:
         s.annotate(P, "A/1", call="hit", reviewer="ana")
         s.annotate(P, "A/2", call="reject", reviewer="ana")
         s.undo(P, "A/2", "ana")
-    with AnnotationStore(tmp_path / "a.db") as s:  # a restart
+    with AnnotationStore(store_url) as s:  # a restart
         assert list(s.current(P).well) == ["A/1"]
         assert len(s.history(P)) == 3
 
@@ -152,15 +180,14 @@ def test_find_plate_by_name(store):
     assert store.reviewers() == ["ana"]
 
 
-def test_events_are_append_only(store):
+def test_events_are_append_only(store, store_url):
     store.annotate(P, "A/1", call="hit", reviewer="ana")
-    con = sqlite3.connect(store.path)
-    try:
-        for sql in ("UPDATE annotation_events SET call = 'reject'", "DELETE FROM annotation_events"):
-            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-                con.execute(sql)
-    finally:
-        con.close()
+    statements = ["UPDATE annotation_events SET call = 'reject'", "DELETE FROM annotation_events"]
+    if store.backend == "postgresql":  # TRUNCATE fires no row trigger
+        statements.append("TRUNCATE annotation_events CASCADE")
+    for sql in statements:
+        with pytest.raises(_DB_ERRORS, match="append-only"):
+            _other_program(store_url, sql)
     assert store.current(P).call.tolist() == ["hit"]
 
 
@@ -190,7 +217,7 @@ def test_consensus_and_agreement(store):
     assert a["pairwise"][("ana", "ben")]["n_wells"] == 4
 
 
-def test_export_import_round_trip_is_idempotent(tmp_path, store):
+def test_export_import_round_trip_is_idempotent(tmp_path, store, new_store_url):
     _reviewed(store)
     for suffix in (".csv", ".parquet"):
         if suffix == ".parquet":
@@ -198,7 +225,7 @@ def test_export_import_round_trip_is_idempotent(tmp_path, store):
         out = store.export(P, tmp_path / f"events{suffix}")
         df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
         assert len(df) == len(store.history(P)) and {"uuid", "kind", "undo_of", "time"} <= set(df.columns)
-        with AnnotationStore(tmp_path / f"copy{suffix}.db") as other:
+        with AnnotationStore(new_store_url(f"copy{suffix[1:]}")) as other:
             assert other.import_(out) == len(df)
             assert other.import_(out) == 0  # the same file again adds nothing
             mine, theirs = store.current(P), other.current(P)
@@ -234,7 +261,7 @@ def test_export_current_and_consensus_with_the_plate_map(tmp_path, store, sample
         store.export(plate, tmp_path / "x.csv", what="everything")
 
 
-def test_bad_import_files_are_refused_whole(tmp_path, store):
+def test_bad_import_files_are_refused_whole(tmp_path, store, new_store_url):
     store.annotate(P, "A/1", call="hit", reviewer="ana")
     good = store.export(P, tmp_path / "good.csv")
     df = pd.read_csv(good, dtype=str, keep_default_na=False)
@@ -244,7 +271,7 @@ def test_bad_import_files_are_refused_whole(tmp_path, store):
     extra["confidence"] = ["", "", "9"]
     bad = pd.concat([df, extra])
     bad.to_csv(tmp_path / "bad.csv", index=False)
-    with AnnotationStore(tmp_path / "b.db") as other:
+    with AnnotationStore(new_store_url("b")) as other:
         with pytest.raises(ValueError) as info:
             other.import_(tmp_path / "bad.csv")
         text = str(info.value)
@@ -277,7 +304,7 @@ def test_time_is_utc(store):
 
 
 def test_schema_compiles_for_postgresql_and_urls_hide_passwords():
-    """The PostgreSQL path is not run here (no server): check its DDL and its error messages."""
+    """Without a server: the PostgreSQL DDL compiles, and a URL's password is never shown."""
     from sqlalchemy.dialects import postgresql
     from sqlalchemy.schema import CreateTable
 

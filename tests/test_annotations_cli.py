@@ -1,4 +1,4 @@
-"""imaging-explorer annotations summary | export | import."""
+"""imaging-explorer annotations summary | export | import (on SQLite and PostgreSQL: ``--db`` takes a URL)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ def _db(path):
     return path
 
 
-def test_summary(tmp_path, capsys):
-    db = _db(tmp_path / "a.db")
+def test_summary(store_url, capsys):
+    db = _db(store_url)
     assert main(["annotations", "summary", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "1 plate(s) · reviewers: ana, ben" in out
@@ -35,12 +35,12 @@ def test_summary(tmp_path, capsys):
     assert "imaging-explorer: " in capsys.readouterr().err
 
 
-def test_export_then_import(tmp_path, capsys):
-    db = _db(tmp_path / "a.db")
+def test_export_then_import(tmp_path, capsys, store_url, new_store_url):
+    db = _db(store_url)
     out = tmp_path / "events.csv"
     assert main(["annotations", "export", "--db", str(db), "--plate", "screen", str(out)]) == 0
     assert len(pd.read_csv(out)) == 8
-    other = tmp_path / "b.db"
+    other = new_store_url("b")
     assert main(["annotations", "import", "--db", str(other), str(out)]) == 0
     assert "8 new event(s)" in capsys.readouterr().out
     assert main(["annotations", "import", "--db", str(other), str(out)]) == 0

@@ -1,4 +1,8 @@
-"""Faults: two writer processes, SIGKILL mid-run, locks, read-only and damaged files, network mounts."""
+"""Faults: two writer processes, SIGKILL mid-run, locks, read-only and damaged files, network mounts.
+
+Writers, SIGKILL, locks, read-only on request and newer schemas run on SQLite and PostgreSQL
+(``store_url``, tests/conftest.py); files, folders and mounts are SQLite's own.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 import imaging_explorer
 from imaging_explorer.annotations import AnnotationStore, AnnotationStoreError
@@ -48,8 +53,30 @@ def _writer(db: Path, reviewer: str, n: int, pause: float = 0.0) -> subprocess.P
     return proc
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path):
-    db = tmp_path / "shared.db"
+def _is_postgresql(url: str | Path) -> bool:
+    return str(url).startswith("postgresql://")
+
+
+class _OtherProgram:
+    """Another program's connection to the store's database, in autocommit until ``begin``."""
+
+    def __init__(self, url: str) -> None:
+        if _is_postgresql(url):
+            import psycopg
+
+            self.con = psycopg.connect(url, autocommit=True)
+        else:
+            self.con = sqlite3.connect(url, isolation_level=None, check_same_thread=False)
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def test_two_processes_writing_at_once_lose_nothing(store_url):
+    db = store_url
     AnnotationStore(db).close()  # made once, as a first session would
     procs = {name: _writer(db, name, 200, pause=0.002) for name in ("ana", "ben")}
     for p in procs.values():  # go together
@@ -74,8 +101,8 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     assert min(acked["ben"]) < max(acked["ana"]) and min(acked["ana"]) < max(acked["ben"])
 
 
-def test_sigkill_loses_no_acknowledged_call(tmp_path):
-    db = tmp_path / "killed.db"
+def test_sigkill_loses_no_acknowledged_call(store_url):
+    db = store_url
     proc = _writer(db, "ana", -1)
     lines: list[str] = []
 
@@ -103,6 +130,8 @@ def test_sigkill_loses_no_acknowledged_call(tmp_path):
         ids = set(s.history(P).event_id)
     assert set(acked) <= ids
     assert len(ids) - len(acked) <= 1  # at most the call in flight (committed, not yet printed)
+    if _is_postgresql(db):
+        return
     con = sqlite3.connect(db)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -110,12 +139,15 @@ def test_sigkill_loses_no_acknowledged_call(tmp_path):
         con.close()
 
 
-def test_locked_database_waits_then_says_so(tmp_path):
-    db = tmp_path / "locked.db"
+def test_locked_database_waits_then_says_so(store_url):
+    db = store_url
     with AnnotationStore(db, busy_timeout=0.3) as s:
         s.annotate(P, "A/1", call="hit", reviewer="ana")
-        other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
-        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        other = _OtherProgram(db)
+        # another program holds the write lock (PostgreSQL: a table lock that lets readers through)
+        other.execute("BEGIN" if _is_postgresql(db) else "BEGIN IMMEDIATE")
+        if _is_postgresql(db):
+            other.execute("LOCK TABLE annotation_events IN SHARE ROW EXCLUSIVE MODE")
         try:
             start = time.monotonic()
             with pytest.raises(AnnotationStoreError, match=r"locked by another program \(waited 0.3 s\). Nothing was saved"):
@@ -173,11 +205,24 @@ def test_read_only_on_request_and_missing_file(tmp_path):
     with pytest.raises(AnnotationStoreError, match="no annotation database here"):
         AnnotationStore(db, read_only=True)
     assert not db.exists()
-    _with_calls(db)
-    with AnnotationStore(db, read_only=True) as s:
+
+
+def test_read_only_on_request(store_url):
+    with pytest.raises(AnnotationStoreError, match="no annotation database here|an empty database; it cannot be read"):
+        AnnotationStore(store_url, read_only=True)  # never creates the schema (SQLite: nor the file)
+    _with_calls(store_url)
+    with AnnotationStore(store_url, read_only=True) as s:
         assert s.read_only and repr(s).endswith("read-only)")
+        assert list(s.current(P).well) == ["A/1"]
         with pytest.raises(AnnotationStoreError, match="read_only=True"):
             s.annotate(P, "A/1", call="hit", reviewer="ana")
+        with pytest.raises(AnnotationStoreError, match="read_only=True"):
+            s.undo(P, "A/1", "ana")
+        with s._engine.connect() as conn:  # and the connections themselves cannot write
+            with pytest.raises(sa.exc.DBAPIError, match="(?i)read.?only"):
+                conn.exec_driver_sql("INSERT INTO reviewers (name, created_at) VALUES ('eve', CURRENT_TIMESTAMP)")
+    with AnnotationStore(store_url) as s:
+        assert s.reviewers() == ["ana"]
 
 
 def _unchanged(path: Path, make) -> str:
@@ -221,15 +266,53 @@ def test_damaged_files_are_refused_and_left_alone(tmp_path):
         AnnotationStore(tmp_path)
 
 
-def test_newer_schema_is_refused(tmp_path):
-    db = tmp_path / "future.db"
+def test_newer_schema_is_refused(store_url):
+    db = store_url
     _with_calls(db)
-    con = sqlite3.connect(db)
-    con.execute("INSERT INTO schema_version VALUES (99, '2030-01-01 00:00:00')")
-    con.commit()
-    con.close()
+    other = _OtherProgram(db)
+    other.execute("INSERT INTO schema_version VALUES (99, '2030-01-01 00:00:00')")
+    other.close()
     with pytest.raises(AnnotationStoreError, match="schema version 99 is newer"):
         AnnotationStore(db)
+    with pytest.raises(AnnotationStoreError, match="schema version 99, this program uses"):
+        AnnotationStore(db, read_only=True)
+
+
+def test_migrations_run_whole_or_not_at_all(store_url, monkeypatch):
+    from imaging_explorer.annotations import schema
+
+    _with_calls(store_url)
+    version = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", version + 1)
+
+    def add_institute(conn):
+        conn.exec_driver_sql("ALTER TABLE reviewers ADD COLUMN institute TEXT NOT NULL DEFAULT ''")
+
+    def half_done(conn):
+        add_institute(conn)
+        raise ValueError("migration broke half-way")
+
+    def columns():
+        other = _OtherProgram(store_url)
+        try:
+            sql = ("SELECT column_name FROM information_schema.columns WHERE table_name = 'reviewers'"
+                   if _is_postgresql(store_url) else "SELECT name FROM pragma_table_info('reviewers')")
+            names = {r[0] for r in other.con.execute(sql).fetchall()}
+            found = other.con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        finally:
+            other.close()
+        return names, found
+
+    monkeypatch.setitem(schema.MIGRATIONS, version + 1, half_done)
+    with pytest.raises(ValueError, match="half-way"):
+        AnnotationStore(store_url)
+    names, found = columns()
+    assert "institute" not in names and found == version  # the DDL was rolled back with the rest
+    monkeypatch.setitem(schema.MIGRATIONS, version + 1, add_institute)
+    with AnnotationStore(store_url) as s:
+        assert list(s.current(P).well) == ["A/1"]
+    names, found = columns()
+    assert "institute" in names and found == version + 1
 
 
 def test_network_filesystems_are_refused(tmp_path, monkeypatch):
@@ -247,3 +330,38 @@ def test_network_filesystems_are_refused(tmp_path, monkeypatch):
     assert store_module.network_filesystem(tmp_path / "local.db") is None
     with AnnotationStore(tmp_path / "local.db") as s:  # a local disk is fine
         assert not s.read_only
+
+
+# -- PostgreSQL's own: roles, passwords, servers -------------------------------------------------
+
+
+def test_postgresql_role_that_may_only_read_opens_read_only(postgres_server):
+    url = postgres_server.create_database()
+    _with_calls(url)
+    database = url.rsplit("/", 1)[1]
+    postgres_server.execute("CREATE ROLE viewer LOGIN PASSWORD 'look'")
+    other = _OtherProgram(url)  # the owner lets the viewer read
+    other.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO viewer")
+    other.close()
+    with AnnotationStore(postgres_server.url(database, "viewer", "look")) as s:
+        assert s.read_only and "'viewer' may read but not add annotation events" in s.read_only_reason
+        assert list(s.current(P).well) == ["A/1"]
+        with pytest.raises(AnnotationStoreError, match="read-only.*nothing was saved"):
+            s.annotate(P, "A/2", call="hit", reviewer="ana")
+    with pytest.raises(AnnotationStoreError, match="an empty database; .*'viewer' may not create the annotation tables"):
+        AnnotationStore(postgres_server.url("postgres", "viewer", "look"))  # may not create tables there
+
+
+def test_postgresql_connection_problems_are_clear_and_hide_the_password(postgres_server):
+    url = postgres_server.create_database()
+    wrong = url.replace(f":{postgres_server.password}@", ":not-the-password@")
+    with pytest.raises(AnnotationStoreError) as info:
+        AnnotationStore(wrong)
+    text = str(info.value)
+    assert "password authentication failed" in text and "not-the-password" not in text
+    assert text.startswith(f"postgresql://***@127.0.0.1:{postgres_server.port}/")
+    with AnnotationStore(url) as s:
+        assert postgres_server.password not in repr(s) and s.backend == "postgresql"
+        with s._engine.connect() as conn:  # every connection: waits busy_timeout for locks, speaks UTC
+            assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "5s"
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"

@@ -105,6 +105,10 @@ _POSTGRESQL_TRIGGERS = [
     "DROP TRIGGER IF EXISTS annotation_events_append_only ON annotation_events",
     "CREATE TRIGGER annotation_events_append_only BEFORE UPDATE OR DELETE ON annotation_events "
     "FOR EACH ROW EXECUTE FUNCTION annotation_events_append_only()",
+    # TRUNCATE fires no row trigger: it needs a statement trigger of its own
+    "DROP TRIGGER IF EXISTS annotation_events_no_truncate ON annotation_events",
+    "CREATE TRIGGER annotation_events_no_truncate BEFORE TRUNCATE ON annotation_events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION annotation_events_append_only()",
 ]
 
 

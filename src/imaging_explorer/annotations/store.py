@@ -8,6 +8,12 @@ loss), ``busy_timeout`` for waiting on other writers, ``BEGIN IMMEDIATE`` for wr
 takes the lock before reading, so two processes never deadlock on an upgrade). A file on a
 network filesystem is refused: WAL needs shared memory that NFS/SMB cannot give.
 
+PostgreSQL (psycopg 3): each connection waits at most ``busy_timeout`` for a lock
+(``lock_timeout``; without it a write behind another program's lock would hang for ever), talks
+UTC, and gives up connecting after 10 s unless the URL says otherwise. Reads run in one
+REPEATABLE READ, READ ONLY snapshot. A role that may not insert events, a hot standby or a
+role whose transactions are read-only by default open the store read-only.
+
 The store is put together from mixins, one job each: :mod:`.transactions`, :mod:`.identities`,
 :mod:`.writes`, :mod:`.queries` and :mod:`.import_export`. This module opens the database:
 the back-end from the URL, the SQLite file and filesystem checks, the connection settings and
@@ -146,13 +152,28 @@ class AnnotationStore(_ImportExport, _Writes):
     # -- opening ---------------------------------------------------------------------------
     def _postgresql_engine(self, url: str) -> sa.Engine:
         url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+        connect_args = {} if "connect_timeout=" in url else {"connect_timeout": 10}
         try:
-            engine = sa.create_engine(url, pool_pre_ping=True)
-            if self.read_only:
-                engine = engine.execution_options(postgresql_readonly=True)
+            engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
         except ImportError as e:
             raise AnnotationStoreError(f"{self.url}: the PostgreSQL back-end needs psycopg "
                                        f"(pip install 'psycopg[binary]'): {e}") from e
+        # 0 would mean "wait for ever" to PostgreSQL: at least 1 ms
+        timeout_ms = max(1, int(self.busy_timeout * 1000))
+
+        @sa.event.listens_for(engine, "connect")
+        def _session_settings(dbapi_connection: Any, _record: Any) -> None:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True  # session settings, outside any transaction
+            try:
+                with dbapi_connection.cursor() as cur:
+                    cur.execute(f"SET lock_timeout = {timeout_ms}")  # like SQLite's busy_timeout
+                    cur.execute("SET TimeZone = 'UTC'")
+            finally:
+                dbapi_connection.autocommit = autocommit
+
+        if self.read_only:
+            engine = engine.execution_options(postgresql_readonly=True)
         return engine
 
     def _sqlite_engine(self, path: Path) -> sa.Engine:
@@ -239,7 +260,33 @@ class AnnotationStore(_ImportExport, _Writes):
             raise AnnotationStoreError(f"{path}: a SQLite database of something else (tables: {', '.join(sorted(names)[:5])}); "
                                        "not touching it. Choose another file for annotations.")
 
+    def _postgresql_cannot_write(self, conn: sa.Connection, version: int) -> str:
+        """Why this PostgreSQL session cannot add events (a reason for read-only), or ""."""
+        standby, default_ro, user = conn.execute(sa.text(
+            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on', current_user"
+        )).one()
+        if standby:
+            return "the PostgreSQL server is a read-only standby"
+        if default_ro:
+            return f"transactions of the role {user!r} are read-only (default_transaction_read_only)"
+        if version == 0:
+            schema, may_create = conn.execute(sa.text(
+                "SELECT current_schema(), has_schema_privilege(current_user, current_schema(), 'CREATE')")).one()
+            if not may_create:
+                return f"the role {user!r} may not create the annotation tables in schema {schema!r}"
+        else:
+            may_insert = conn.execute(sa.text(
+                "SELECT has_table_privilege(current_user, 'annotation_events', 'INSERT')")).scalar()
+            if not may_insert:
+                return f"the role {user!r} may read but not add annotation events"
+        return ""
+
     def _init_schema(self) -> None:
+        if self.backend == "postgresql" and not self.read_only:
+            with self._read() as conn:
+                reason = self._postgresql_cannot_write(conn, S.current_version(conn))
+            if reason:
+                self.read_only, self.read_only_reason = True, reason
         if self.read_only:
             with self._read() as conn:
                 version = S.current_version(conn)

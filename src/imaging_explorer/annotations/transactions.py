@@ -38,11 +38,14 @@ class _Transactions:
         orig = getattr(error, "orig", error)
         text = str(orig)
         saved = "" if action in ("read", "open") else " Nothing was saved."
-        if "locked" in text or "busy" in text:
+        # PostgreSQL: lock_timeout (55P03) is its busy_timeout; 25006: write in a read-only transaction
+        sqlstate = getattr(orig, "sqlstate", None)
+        if sqlstate == "55P03" or "locked" in text or "busy" in text or "lock timeout" in text:
             return AnnotationStoreError(
                 f"{self.url}: the annotation database is locked by another program (waited {self.busy_timeout:g} s).{saved} "
-                "Try again; if it stays locked, close other imaging-explorer sessions using this file.")
-        if "readonly" in text.replace(" ", "").replace("-", "") or "read only" in text:
+                "Try again; if it stays locked, close other imaging-explorer sessions using this database.")
+        if (sqlstate == "25006" or "readonly" in text.replace(" ", "").replace("-", "")
+                or "read only" in text):
             return AnnotationStoreError(f"{self.url}: the annotation database cannot be written ({text}).{saved}")
         if "malformed" in text or "not a database" in text or "corrupt" in text:
             return AnnotationStoreError(f"{self.url}: the annotation database is damaged ({text}).{saved} "
@@ -74,6 +77,8 @@ class _Transactions:
             with self._engine.connect() as conn:
                 if self.backend == "sqlite":
                     conn.exec_driver_sql("BEGIN")  # one snapshot for the whole read
+                else:  # one snapshot too, and a read never writes (reset when the connection goes back)
+                    conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
                 yield conn
                 conn.rollback()
         except sa.exc.DBAPIError as e:
