@@ -12,15 +12,12 @@ Live updates: a QTimer asks the store every :data:`POLL_INTERVAL_MS` (in a worke
 same job queue) for the plate's newest event id; when another reviewer or process wrote, the
 calls layer, the well's history, the agreement line and the conflict list are read again.
 
-Hotkeys are viewer key bindings (layer-independent). napari gives the *active layer's* keys
-precedence over the viewer's, and some layer types use these keys (Image: C = auto-contrast
-once; Shapes: R = rectangle; Labels: Ctrl+Z = undo paint), so the same keys are also bound on
-the plate browser's own layers (overview, well images and labels, calls), where review wins.
+Hotkeys: :mod:`.review_hotkeys`; the review queue: :mod:`.review_queue`; the texts of the
+history, agreement line and conflict list: :mod:`.review_text`.
 """
 
 from __future__ import annotations
 
-import math
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -44,35 +41,19 @@ from imaging_explorer.annotations.schema import CALLS, TAGS
 
 from .controller import controller_for
 from .overview_calls import CALL_COLORS, draw_calls
-from .overview_layers import META_KEY
 from .review_config import db_location, load_review_config, save_review_config
+from .review_hotkeys import REVIEW_HOTKEYS, _action, _bind_layer_keys, install_hotkeys  # noqa: F401 - re-exported
+from .review_queue import QUEUES, queue_step, queue_wells
 from .review_session import ReviewSession, poll_job, snapshot
+from .review_text import agreement_text, conflict_entry, conflicts_heading, history_entry
+from .review_text import well_name as _well_name
 
 if TYPE_CHECKING:
     import napari
 
-#: key, action, what it does
-REVIEW_HOTKEYS = (
-    ("H", "hit", "call the well: hit"),
-    ("C", "candidate", "call the well: candidate"),
-    ("R", "reject", "call the well: reject"),
-    ("U", "unsure", "call the well: unsure"),
-    ("Control-Z", "undo", "undo your latest call on the well"),
-    ("N", "next", "next well of the review queue"),
-    ("Shift-N", "previous", "previous well of the review queue"),
-)
-#: queue filters: label -> (only wells you have not called, roles kept or None, sort by compound)
-QUEUES = {
-    "all wells": (False, None, False),
-    "unreviewed (by you)": (True, None, False),
-    "unreviewed samples": (True, ("sample",), False),
-    "samples by compound": (False, ("sample",), True),
-    "controls": (False, ("neg_control", "pos_control"), False),
-}
 #: how often the dock asks the store whether others wrote (ms)
 POLL_INTERVAL_MS = 2000
 _REVIEWS: weakref.WeakKeyDictionary[Any, ReviewWidget] = weakref.WeakKeyDictionary()
-_KEYED_VIEWERS: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _alive(method: Any) -> Any:
@@ -97,10 +78,6 @@ def _alive(method: Any) -> Any:
 def review_for(viewer: Any) -> ReviewWidget | None:
     """The viewer's Review dock, if one is open."""
     return _REVIEWS.get(viewer)
-
-
-def _well_name(key: str | None) -> str:
-    return key.replace("/", "") if key else "—"
 
 
 class ReviewWidget(QWidget):
@@ -313,25 +290,8 @@ class ReviewWidget(QWidget):
 
     def queue(self, just_called: str | None = None) -> list[str]:
         """The wells of the review queue chosen in the dock, in review order."""
-        from imaging_explorer.navigation import well_order
-
-        plate = self.ctrl.plate
-        if plate is None:
-            return []
-        unreviewed, roles, by_compound = QUEUES[self.queue_box.currentText()]
-        wells = [k for k in well_order(plate) if k in plate.wells]
-        pm = self.ctrl.platemap
-        if roles is not None and pm is not None:
-            wells = [k for k in wells if k in pm.index and str(pm.at[k, "role"]) in roles]
-        if unreviewed:
-            done = set(self._my_calls()) | ({just_called} if just_called else set())
-            wells = [k for k in wells if k not in done]
-        if by_compound and pm is not None:
-            def key(k: str) -> tuple:
-                conc = float(pm.at[k, "concentration"]) if k in pm.index else math.nan
-                return (str(pm.at[k, "compound_id"]) if k in pm.index else "~", -conc if conc == conc else 0.0)
-            wells.sort(key=key)
-        return wells
+        return queue_wells(self.ctrl.plate, self.ctrl.platemap, self.queue_box.currentText(),
+                           self._my_calls(), just_called)
 
     def step_queue(self, step: int = 1, just_called: str | None = None) -> str | None:
         """Open the next (previous) well of the queue after the well on screen; None at its end."""
@@ -342,17 +302,7 @@ class ReviewWidget(QWidget):
             return None
         here = ctrl._target[0] if ctrl._target else ctrl.current_well
         order = self.queue() if just_called else wells  # where "here" sits, before filtering it out
-        from imaging_explorer.navigation import well_order
-
-        if here in wells:
-            i = wells.index(here) + step
-        elif here is None:
-            i = 0 if step > 0 else len(wells) - 1
-        else:  # the current well left the queue (just called): the next one after it
-            full = order if here in order else [k for k in well_order(ctrl.plate) if k in ctrl.plate.wells]
-            after = [k for k in (full[full.index(here) + 1:] if step > 0 else reversed(full[:full.index(here)]))
-                     if k in wells] if here in full else []
-            i = wells.index(after[0]) if after else (len(wells) if step > 0 else -1)
+        i = queue_step(wells, order, ctrl.plate, here, step)
         if not 0 <= i < len(wells):
             self._say("end of the review queue" if step > 0 else "start of the review queue")
             return None
@@ -566,47 +516,17 @@ class ReviewWidget(QWidget):
             self._show_where(shown)
 
     def _show_history(self, history: Any) -> None:
-        import pandas as pd
-
         self.history.clear()
         if history is None:
             return
         for ev in history.itertuples():
-            when = ev.time.tz_convert(None).strftime("%Y-%m-%d %H:%M") if hasattr(ev.time, "tz_convert") else str(ev.time)
-            if ev.kind == "undo":
-                text = f"{when} {ev.reviewer}: undo"
-            else:
-                extras = []
-                if ev.confidence is not None and not pd.isna(ev.confidence):  # NA: none given
-                    extras.append(f"confidence {ev.confidence}")
-                extras.extend(ev.tags)
-                if ev.note:
-                    extras.append(f"“{ev.note}”")
-                text = f"{when} {ev.reviewer}: {ev.call}" + (f" ({', '.join(map(str, extras))})" if extras else "")
-                if ev.undone:
-                    text += " — undone"
-            self.history.addItem(text)
+            self.history.addItem(history_entry(ev))
         self.history.scrollToBottom()
 
     def _show_agreement(self, snap: Any) -> None:
         cur = snap.current
-        if cur is None or not len(cur):
-            self.agreement.setText("no calls on this plate yet")
-            return
-        reviewers = sorted(set(cur["reviewer"]))
-        called = cur["well"].nunique()
-        conflicts = len(self.conflict_wells()) if self.consensus is not None \
-            else int((cur.groupby("well")["call"].nunique() > 1).sum())
-        text = f"{called} wells called by {len(reviewers)} reviewer{'s' if len(reviewers) != 1 else ''}"
-        agr = snap.agreement or {}
-        kappa = agr.get("kappa", math.nan)
-        if agr.get("method"):
-            name = "Cohen" if agr["method"] == "cohen" else "Fleiss"
-            value = f"{kappa:.2f}" if isinstance(kappa, float) and not math.isnan(kappa) else "n/a"
-            text += f" · {name}'s κ {value} over {agr.get('n_wells', 0)} wells"
-        if len(reviewers) > 1:
-            text += f" · {conflicts} conflict{'s' if conflicts != 1 else ''}"
-        self.agreement.setText(text)
+        conflicts = self.conflict_wells() if cur is not None and len(cur) and self.consensus is not None else None
+        self.agreement.setText(agreement_text(cur, conflicts, snap.agreement))
 
     def _show_conflicts(self) -> None:
         """The conflict list: one line per well where reviewers disagree (its data: the well key)."""
@@ -614,19 +534,10 @@ class ReviewWidget(QWidget):
         wells = self.conflict_wells()
         cur, con = self.current, self.consensus
         for key in wells:
-            row = con.loc[key]
-            votes = ", ".join(f"{c} {int(row[f'n_{c}'])}" for c in CALLS if int(row.get(f"n_{c}", 0)))
-            who = ""
-            if cur is not None and len(cur):
-                here = cur[cur["well"] == key]
-                who = "; ".join(f"{r.reviewer}: {r.call}" for r in here.itertuples())
-            majority = "tie" if bool(row["tie"]) else f"majority {row['call']}"
-            item = QListWidgetItem(f"{_well_name(key)} · {majority} ({votes}) — {who}")
+            item = QListWidgetItem(conflict_entry(key, con.loc[key], cur))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.conflicts.addItem(item)
-        n = len(wells)
-        self.conflicts_label.setText(f"conflicts (reviewers disagree): {n} well{'s' if n != 1 else ''}"
-                                     if n else "conflicts (reviewers disagree): none")
+        self.conflicts_label.setText(conflicts_heading(len(wells)))
 
     @_alive
     def _conflict_chosen(self, item: Any) -> None:
@@ -672,56 +583,6 @@ def _teardown(slots: list[tuple[Any, Any]], session: ReviewSession) -> None:
             signal.disconnect(slot)
         except Exception:  # noqa: BLE001 - already gone
             pass
-
-
-# ---------------------------------------------------------------------- hotkeys
-
-
-def _action(viewer_ref: Any, action: str) -> Any:
-    def run(_owner: Any) -> None:
-        viewer = viewer_ref()
-        widget = _REVIEWS.get(viewer) if viewer is not None else None
-        if widget is None:
-            return
-        if action == "undo":
-            widget.undo()
-        elif action in ("next", "previous"):
-            widget.step_queue(1 if action == "next" else -1)
-        else:
-            widget.call(action)
-
-    run.__name__ = f"review_{action}"
-    run.__doc__ = f"review: {action}"
-    return run
-
-
-def _bind_layer_keys(viewer: Any, layer: Any) -> None:
-    ref = weakref.ref(viewer)
-    for key, action, _ in REVIEW_HOTKEYS:
-        layer.bind_key(key, _action(ref, action), overwrite=True)
-
-
-def install_hotkeys(viewer: Any) -> None:
-    """H / C / R / U / Ctrl+Z on the viewer, and on the plate browser's layers (once per viewer)."""
-    if viewer in _KEYED_VIEWERS:
-        return
-    _KEYED_VIEWERS.add(viewer)
-    ref = weakref.ref(viewer)
-    for key, action, _ in REVIEW_HOTKEYS:
-        viewer.bind_key(key, _action(ref, action), overwrite=True)
-
-    def ours(layer: Any) -> bool:
-        return isinstance(layer.metadata, dict) and META_KEY in layer.metadata
-
-    for layer in viewer.layers:
-        if ours(layer):
-            _bind_layer_keys(viewer, layer)
-
-    def on_inserted(event: Any) -> None:
-        if ours(event.value):
-            _bind_layer_keys(viewer, event.value)
-
-    viewer.layers.events.inserted.connect(on_inserted)
 
 
 def open_review_dock(viewer: Any) -> Any:
