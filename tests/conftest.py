@@ -9,17 +9,28 @@ from pathlib import Path
 import pytest
 
 
+def _env_folder(tmp_path_factory: pytest.TempPathFactory, variable: str, name: str) -> Iterator[Path]:
+    """Point an IMAGING_EXPLORER_* folder variable at a temporary folder for the session."""
+    folder = tmp_path_factory.mktemp(name)
+    old = os.environ.get(variable)
+    os.environ[variable] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = old
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Keep tests out of the user's cache folder (the sample plate of the demo lives there)."""
-    folder = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("IMAGING_EXPLORER_CACHE")
-    os.environ["IMAGING_EXPLORER_CACHE"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("IMAGING_EXPLORER_CACHE", None)
-    else:
-        os.environ["IMAGING_EXPLORER_CACHE"] = old
+    yield from _env_folder(tmp_path_factory, "IMAGING_EXPLORER_CACHE", "cache")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Channel settings and the review config go to a temporary folder, not the user's."""
+    yield from _env_folder(tmp_path_factory, "IMAGING_EXPLORER_CONFIG", "config")
 
 
 @pytest.fixture(scope="session")

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _private_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Channel settings go to a temporary config folder, not the user's."""
-    folder = tmp_path_factory.mktemp("config")
-    old = os.environ.get("IMAGING_EXPLORER_CONFIG")
-    os.environ["IMAGING_EXPLORER_CONFIG"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("IMAGING_EXPLORER_CONFIG", None)
-    else:
-        os.environ["IMAGING_EXPLORER_CONFIG"] = old
 
 
 @pytest.fixture(scope="session")

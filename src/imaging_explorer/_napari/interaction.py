@@ -101,19 +101,25 @@ def _patch_status(viewer: Any, ctrl: PlateController) -> None:
         viewer.status = f"{text} · {status}" if status and status != "Ready" else text
 
 
-def open_dock(viewer: Any) -> Any:
-    """Show the Plate browser dock (napari's own plugin dock, so the menu entry matches)."""
+def add_dock(viewer: Any, name: str, make: Any) -> Any:
+    """Show one of our docks: napari's own plugin dock (so the menu entry matches), or,
+    where the plugin is not installed (e.g. a source checkout), ``make(viewer)`` docked directly."""
     window = getattr(viewer, "window", None)
     if window is None:
         return None
     try:
-        _, widget = window.add_plugin_dock_widget("imaging-explorer", "Plate browser")
-    except Exception:  # noqa: BLE001 - not installed as a plugin (e.g. source checkout)
-        from .browser_widget import PlateBrowser
-
-        widget = PlateBrowser(viewer)
-        window.add_dock_widget(widget, name="Plate browser", area="right")
+        _, widget = window.add_plugin_dock_widget("imaging-explorer", name)
+    except Exception:  # noqa: BLE001 - not installed as a plugin
+        widget = make(viewer)
+        window.add_dock_widget(widget, name=name, area="right")
     return widget
+
+
+def open_dock(viewer: Any) -> Any:
+    """Show the Plate browser dock."""
+    from .browser_widget import PlateBrowser
+
+    return add_dock(viewer, "Plate browser", PlateBrowser)
 
 
 def fit_later(ctrl: PlateController) -> None:

@@ -590,12 +590,6 @@ def open_review_dock(viewer: Any) -> Any:
     found = review_for(viewer)
     if found is not None:
         return found
-    window = getattr(viewer, "window", None)
-    if window is None:
-        return None
-    try:
-        _, widget = window.add_plugin_dock_widget("imaging-explorer", "Review")
-    except Exception:  # noqa: BLE001 - not installed as a plugin (e.g. source checkout)
-        widget = ReviewWidget(viewer)
-        window.add_dock_widget(widget, name="Review", area="right")
-    return widget
+    from .interaction import add_dock
+
+    return add_dock(viewer, "Review", ReviewWidget)

@@ -93,17 +93,8 @@ class WellLayers:
             return
         if layer is not None:
             self._remove(layer)
-        data = spec.levels if len(spec.levels) > 1 else spec.levels[0]
         self.images[spec.name] = self.viewer.add_image(
-            data,
-            multiscale=len(spec.levels) > 1,
-            name=name,
-            scale=spec.scale,
-            translate=spec.translate,
-            axis_labels=spec.axis_labels,
-            rgb=False,
-            metadata={META_KEY: {"role": "well", "kind": "image", "name": spec.name}},
-            **layer_kwargs(setting),
+            **_new_layer(spec, name), rgb=False, **layer_kwargs(setting)
         )
 
     def _labels(self, spec: LayerSpec, name: str) -> None:
@@ -114,17 +105,7 @@ class WellLayers:
             return
         if layer is not None:
             self._remove(layer)
-        data = spec.levels if len(spec.levels) > 1 else spec.levels[0]
-        self.labels[spec.name] = self.viewer.add_labels(
-            data,
-            multiscale=len(spec.levels) > 1,
-            name=name,
-            scale=spec.scale,
-            translate=spec.translate,
-            axis_labels=spec.axis_labels,
-            opacity=self.opacity,
-            metadata={META_KEY: {"role": "well", "kind": "labels", "name": spec.name}},
-        )
+        self.labels[spec.name] = self.viewer.add_labels(**_new_layer(spec, name), opacity=self.opacity)
         self.labels[spec.name].contour = self.contour
 
     # ------------------------------------------------------------------ controls
@@ -159,3 +140,16 @@ class WellLayers:
     def _remove(self, layer: Any) -> None:
         if self._viewer() is not None and layer in self.viewer.layers:
             self.viewer.layers.remove(layer)
+
+
+def _new_layer(spec: LayerSpec, name: str) -> dict[str, Any]:
+    """Arguments a new well layer of either kind takes from its spec."""
+    return {
+        "data": spec.levels if len(spec.levels) > 1 else spec.levels[0],
+        "multiscale": len(spec.levels) > 1,
+        "name": name,
+        "scale": spec.scale,
+        "translate": spec.translate,
+        "axis_labels": spec.axis_labels,
+        "metadata": {META_KEY: {"role": "well", "kind": spec.kind, "name": spec.name}},
+    }
