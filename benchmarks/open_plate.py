@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 import imaging_explorer as ie
-from imaging_explorer.stores import Location
+from imaging_explorer.io.location import Location
 
 
 def _plate(folder: Path, rows: int, columns: int, version: str) -> Path:

@@ -33,6 +33,12 @@ def _private_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield from _env_folder(tmp_path_factory, "IMAGING_EXPLORER_CONFIG", "config")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The default annotation store goes to a temporary folder, not the user's data folder."""
+    yield from _env_folder(tmp_path_factory, "IMAGING_EXPLORER_DATA", "data")
+
+
 @pytest.fixture(scope="session")
 def tiny_plate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic plate (NGFF 0.5): 2 x 3 wells, 1 field, 256 px. Read only, please."""

@@ -109,7 +109,7 @@ def test_viewer_opens_plate_overview(make_napari_viewer, tiny_plate: Path, qtbot
 def test_plugin_is_listed_and_sample_opens(make_napari_viewer, monkeypatch, qtbot) -> None:
     from napari.plugins import _npe2
 
-    import imaging_explorer.cache as cache
+    import imaging_explorer.sample.cached as cache
 
     monkeypatch.setattr(cache, "SAMPLE_PARAMS", {"rows": 2, "columns": 2, "fields": 1, "size": 256})
     viewer = make_napari_viewer()  # initialises napari's plugins
@@ -126,7 +126,7 @@ def test_plugin_is_listed_and_sample_opens(make_napari_viewer, monkeypatch, qtbo
 
 
 def test_sample_data_is_made_once(monkeypatch) -> None:
-    import imaging_explorer.cache as cache
+    import imaging_explorer.sample.cached as cache
     from imaging_explorer._napari.sample_data import sample_plate
 
     monkeypatch.setattr(cache, "SAMPLE_PARAMS", {"rows": 1, "columns": 2, "fields": 1, "size": 128})

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from builders import hand_plate
-from imaging_explorer.navigation import parse_well_name, step_well, well_order
+from imaging_explorer.plate.names import parse_well_name, step_well, well_order
 from imaging_explorer.plate import Well
 
 ROWS_1536 = list(string.ascii_uppercase) + [f"A{c}" for c in "ABCDEF"]  # A..Z, AA..AF

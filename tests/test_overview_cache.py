@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import imaging_explorer as ie
-from imaging_explorer.cache import cache_dir
+from imaging_explorer._dirs import cache_dir
 from imaging_explorer.overview import ThumbnailCache, read_thumbnails
 
-pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.plate_reader.PlateWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.errors.PlateWarning")
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def plate_copy(tiny_plate, tmp_path):
 
 
 def _count_reads(monkeypatch, plate):
-    loc = plate._source.docs.location
+    loc = plate.store_location
     real, seen = loc.read_bytes_many, []
 
     def counting(keys):

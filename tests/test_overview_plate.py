@@ -13,7 +13,7 @@ import imaging_explorer as ie
 from imaging_explorer.errors import PlateError
 from imaging_explorer.overview import build_mosaic, choose_level, iter_thumbnails, plate_layout, read_thumbnails
 
-pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.plate_reader.PlateWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.errors.PlateWarning")
 
 
 def _fields(plate):
@@ -70,7 +70,7 @@ def test_truncated_chunk_of_v2_plate(tiny_plate_v04, tmp_path):
 
 def test_store_error_fails_only_fields_that_need_the_key(tiny_plate, monkeypatch):
     plate = ie.open_plate(tiny_plate)
-    loc = plate._source.docs.location
+    loc = plate.store_location
     real = loc.read_bytes_many
     bad = "A/2/0/2/c/2/0/0"
 

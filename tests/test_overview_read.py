@@ -11,8 +11,8 @@ import zarr
 from zarr.codecs import BloscCodec, BytesCodec, Crc32cCodec, GzipCodec, ShardingCodec, TransposeCodec, ZstdCodec
 
 from imaging_explorer.overview.thumbnails import FieldRead
-from imaging_explorer.stores import Location
-from imaging_explorer.zarr_docs import parse_array_doc
+from imaging_explorer.io.location import Location
+from imaging_explorer.io.documents import parse_array_doc
 
 
 def _data(shape, dtype="uint16", seed=0):
@@ -160,8 +160,8 @@ def test_unsupported_codec_is_refused_when_planning(tmp_path):
 
 
 def test_object_codecs_are_refused_even_past_the_model(tmp_path):
-    from imaging_explorer.overview.chunks import ArrayChunks
-    from imaging_explorer.zarr_docs import ArrayInfo
+    from imaging_explorer.io.chunks import ArrayChunks
+    from imaging_explorer.io.documents import ArrayInfo
 
     doc = {"zarr_format": 2, "shape": [4], "chunks": [4], "dtype": "<u2", "order": "C", "fill_value": 0,
            "compressor": None, "filters": [{"id": "pickle"}]}

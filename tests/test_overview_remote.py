@@ -12,7 +12,7 @@ import imaging_explorer as ie
 from imaging_explorer.overview import ThumbnailCache, read_thumbnails
 
 pytest.importorskip("aiohttp", reason="fsspec's HTTP file system needs aiohttp (a dev dependency)")
-pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.plate_reader.PlateWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.errors.PlateWarning")
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_import_pulls_in_no_gui_modules() -> None:
     code = (
         "import sys, imaging_explorer as ie\n"
         "ie.open_plate; ie.PlateError; ie.make_sample_plate\n"
-        "import imaging_explorer.cache, imaging_explorer._napari.reader\n"
+        "import imaging_explorer.sample.cached, imaging_explorer._napari.reader\n"
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {GUI_MODULES!r})\n"
         "print(bad)\n"
     )

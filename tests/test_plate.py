@@ -11,8 +11,9 @@ import zarr
 from builders import hand_plate, omezarr_plate, write_attrs, write_field
 
 import imaging_explorer as ie
+from imaging_explorer.io import Location
 
-pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.plate_reader.PlateWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::imaging_explorer.errors.PlateWarning")
 
 
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
@@ -187,7 +188,7 @@ def test_well_without_well_metadata_finds_fields_from_subgroups(tmp_path):
     path = hand_plate(tmp_path / "p.zarr", fields=("0", "1"))
     write_attrs(path, "A/1", {}, "0.5")  # a plain group
     zarr.open_group(str(path / "A/1/tables"), mode="w", zarr_format=3)  # Fractal-style extra group: not a field
-    with pytest.warns(ie.plate_reader.PlateWarning):
+    with pytest.warns(ie.PlateWarning):
         plate = ie.open_plate(path)
     assert [f.path for f in plate.wells["A/1"].fields] == ["A/1/0", "A/1/1"]
 
@@ -228,8 +229,8 @@ def test_consolidated_metadata_needs_one_read(tmp_path, monkeypatch):
     path = omezarr_plate(tmp_path / "p.zarr", labels=False)
     zarr.consolidate_metadata(str(path))
     reads = []
-    original = ie.stores.Location.read_bytes_many
-    monkeypatch.setattr(ie.stores.Location, "read_bytes_many", lambda self, keys: reads.append(keys) or original(self, keys))
+    original = Location.read_bytes_many
+    monkeypatch.setattr(Location, "read_bytes_many", lambda self, keys: reads.append(keys) or original(self, keys))
     plate = ie.open_plate(path)
     assert len(reads) == 1  # the root documents; everything else from the consolidated metadata
     assert len(plate.wells) == 3 and plate.wells["A/1"].fields[0].levels[2].shape == (2, 16, 16)

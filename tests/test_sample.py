@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import zarr
 
-import imaging_explorer.sample as sample
-from imaging_explorer._sample import meta, writer
-from imaging_explorer._sample.layout import plan_plate, row_names
+import imaging_explorer.sample.make as sample
+from imaging_explorer.sample import meta, writer
+from imaging_explorer.sample.layout import plan_plate, row_names
 from imaging_explorer.sample import SamplePlate, make_sample_plate
 
 VERSIONS = ["0.4", "0.5"]
@@ -203,7 +203,7 @@ def test_chunk_bytes_match_zarr_python(version):
 def test_pixels_read_back_through_zarr(tmp_path, version):
     out = make_sample_plate(tmp_path / "p.zarr", rows=1, columns=3, fields=1, size=200, version=version)
     plan = plan_plate(1, 3, 0)[0]
-    from imaging_explorer._sample.synth import Stamps, downsample_mean, render_field
+    from imaging_explorer.sample.synth import Stamps, downsample_mean, render_field
 
     field = render_field(Stamps.make(0, 200), plan, 0, 200, 0)
     group = zarr.open_group(out.plate / "A/1/0", mode="r")
@@ -377,7 +377,7 @@ def test_a_failure_leaves_no_half_written_plate(tmp_path, monkeypatch):
 def test_a_killed_process_leaves_no_plate_at_the_target(tmp_path):
     script = textwrap.dedent(f"""
         import os
-        from imaging_explorer._sample import writer
+        from imaging_explorer.sample import writer
         from imaging_explorer.sample import make_sample_plate
         real, calls = writer.render_field, []
         def dying(*args, **kwargs):
@@ -388,7 +388,7 @@ def test_a_killed_process_leaves_no_plate_at_the_target(tmp_path):
         writer.render_field = dying
         make_sample_plate({str(tmp_path / "p.zarr")!r}, rows=2, columns=3, fields=1, size=64)
     """)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(sample.__file__).parent.parent),
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(sample.__file__).parents[2]),
                                                         os.environ.get("PYTHONPATH", "")]))
     assert subprocess.run([sys.executable, "-c", script], env=env, timeout=60).returncode == 3
     assert not (tmp_path / "p.zarr").exists() and not (tmp_path / "p_truth.csv").exists()

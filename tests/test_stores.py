@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imaging_explorer.errors import PlateError
-from imaging_explorer.stores import Location, check_key, is_url
+from imaging_explorer.io.location import Location, check_key, is_url
 
 
 @pytest.mark.parametrize(

@@ -1,34 +1,49 @@
 """imaging-explorer: browse and review OME-Zarr HCS screening plates.
 
-The public API is re-exported here lazily, so ``import imaging_explorer`` stays
-cheap and never pulls in Qt or napari.
+The public API is re-exported here lazily, so ``import imaging_explorer`` stays cheap and never
+pulls in Qt or napari. Type checkers see the same names through the ``TYPE_CHECKING`` imports.
+
+The data path, by package: :mod:`.io` (read-only locations, metadata documents, chunk decoding)
+-> :mod:`.ngff` (metadata models, parsers, validators) -> :mod:`.plate` (the plate model) ->
+:mod:`.overview` (thumbnails and mosaic) -> :mod:`.annotations` (the review store) and
+:mod:`.analysis`; the napari face is :mod:`._napari`.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .annotations import AnnotationStore
+    from .errors import AnnotationStoreError, MetadataError, PlateError, PlateMapError, PlateWarning
+    from .ngff import validate_metadata
+    from .ngff.validate_store import validate
+    from .plate import Channel, Field, Labels, Plate, Well, open_plate
+    from .platemap import read_platemap
+    from .sample import SamplePlate, make_sample_plate
 
 # public name -> module that defines it
 _EXPORTS = {
     "PlateError": "errors",
-    "open_plate": "plate_reader",
-    "PlateWarning": "plate_reader",
+    "PlateWarning": "errors",
+    "MetadataError": "errors",
+    "PlateMapError": "errors",
+    "AnnotationStoreError": "errors",
+    "open_plate": "plate",
     "Plate": "plate",
     "Well": "plate",
     "Field": "plate",
     "Labels": "plate",
     "Channel": "plate",
-    "validate": "validation",
+    "validate": "ngff.validate_store",
     "validate_metadata": "ngff",
     "make_sample_plate": "sample",
     "SamplePlate": "sample",
     "read_platemap": "platemap",
-    "PlateMapError": "platemap",
     "AnnotationStore": "annotations",
-    "AnnotationStoreError": "annotations",
 }
 
 __all__ = ["__version__", *_EXPORTS]

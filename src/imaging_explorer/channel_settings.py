@@ -20,17 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
 from psygnal import Signal
 
-from .navigation import well_order
+from . import _dirs
+from .plate.names import well_order
 
 if TYPE_CHECKING:
     from .plate import Channel, Plate
 
-__all__ = ["ChannelSetting", "ChannelSettings", "ChannelSettingsWarning", "default_config_dir"]
+__all__ = ["ChannelSetting", "ChannelSettings", "ChannelSettingsWarning"]
 
-APP_NAME = "imaging-explorer"
 _FORMAT = 1  # version of the settings file layout
 _HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
 _FALLBACK_COLOR = "FFFFFF"  # a channel no field describes
@@ -49,17 +48,6 @@ class ChannelSetting:
     contrast_limits: tuple[float, float] | None
     gamma: float = 1.0
     visible: bool = True
-
-
-def default_config_dir() -> Path:
-    """The user config folder of imaging-explorer (not created).
-
-    ``IMAGING_EXPLORER_CONFIG`` overrides it (tests, shared machines).
-    """
-    override = os.environ.get("IMAGING_EXPLORER_CONFIG")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_config_dir(APP_NAME))
 
 
 def _normalise(key: str, value: Any) -> Any:
@@ -148,14 +136,14 @@ class ChannelSettings:
         plate
             The plate; its ``fingerprint`` names the settings file.
         config_dir
-            The config folder; default :func:`default_config_dir` (``IMAGING_EXPLORER_CONFIG``
+            The config folder; default :func:`imaging_explorer._dirs.config_dir` (``IMAGING_EXPLORER_CONFIG``
             or the user config folder). The file is ``<config_dir>/channels/<fingerprint>.json``.
 
         Returns
         -------
         ChannelSettings
         """
-        root = Path(config_dir) if config_dir is not None else default_config_dir()
+        root = Path(config_dir) if config_dir is not None else _dirs.config_dir()
         return cls(plate, root / "channels" / f"{plate.fingerprint}.json")
 
     @property

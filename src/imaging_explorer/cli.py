@@ -58,13 +58,13 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("annotations", help="reviewers' calls: summary, export, import (SQLite file or postgresql:// URL)")
     acts = a.add_subparsers(dest="action", required=True, metavar="ACTION")
-    db_help = "annotation database: a SQLite file or a postgresql://user@host/db URL"
+    db_help = ("annotation database: a SQLite file or a postgresql://user@host/db URL (default: $IMAGING_EXPLORER_DB, else annotations.db in the user data folder, as the Review dock)")
     s = acts.add_parser("summary", help="plates, reviewers, calls per kind, conflicts, kappa")
-    s.add_argument("--db", required=True, help=db_help)
+    s.add_argument("--db", help=db_help)
     s.add_argument("--plate", help="only this plate (by name)")
     s.add_argument("--fingerprint", help="which plate, when several share the name (a prefix is enough)")
     e = acts.add_parser("export", help="write a plate's annotations to OUT (.csv, .tsv or .parquet)")
-    e.add_argument("--db", required=True, help=db_help)
+    e.add_argument("--db", help=db_help)
     e.add_argument("--plate", required=True, help="plate name")
     e.add_argument("--fingerprint", help="which plate, when several share the name (a prefix is enough)")
     e.add_argument("--what", choices=["events", "current", "consensus"], default="events",
@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
                         "consensus = majority per well")
     e.add_argument("out", type=Path)
     m = acts.add_parser("import", help="add the events of an export file (importing twice adds nothing)")
-    m.add_argument("--db", required=True, help=db_help)
+    m.add_argument("--db", help=db_help)
     m.add_argument("file", type=Path)
     return p
 
@@ -100,7 +100,7 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from .plate_reader import open_plate
+    from .plate import open_plate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # counted below instead
@@ -148,7 +148,7 @@ def _window(window: tuple[float, float] | None) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validation import validate
+    from .ngff.validate_store import validate
 
     problems = validate(args.location, strict=args.strict)
     for p in problems:
@@ -165,7 +165,7 @@ def _open(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from ._napari.launch import open_in_napari
-    from .cache import cached_sample_plate, ensure_sample_plate, sample_cache_path
+    from .sample.cached import cached_sample_plate, ensure_sample_plate, sample_cache_path
 
     if cached_sample_plate() is None:
         print(f"making the sample plate once in {sample_cache_path()} …", flush=True)
@@ -178,12 +178,12 @@ def _annotations(args: argparse.Namespace) -> int:
     from .annotations import AnnotationStore, AnnotationStoreError
     from .annotations.report import summary_lines
 
-    db = str(args.db)
+    db = args.db  # None: the default store
     try:
         if args.action == "import":
             with AnnotationStore(db) as store:
                 added = store.import_(args.file)
-            print(f"{args.file}: {added} new event(s) added to {db}")
+            print(f"{args.file}: {added} new event(s) added to {store.url}")
             return 0
         with AnnotationStore(db, read_only=True) as store:
             if args.action == "summary":

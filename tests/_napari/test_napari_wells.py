@@ -74,7 +74,7 @@ def test_click_type_and_hotkeys(make_napari_viewer, small_plate, open_plate_in, 
 
 
 def test_next_well_skips_missing_wells(make_napari_viewer, small_plate, open_plate_in, qtbot, wait_for_well) -> None:
-    from imaging_explorer.navigation import well_order
+    from imaging_explorer.plate.names import well_order
 
     viewer = make_napari_viewer()
     ctrl = open_plate_in(viewer, small_plate.plate)

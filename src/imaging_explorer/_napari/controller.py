@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
 
-from imaging_explorer.navigation import parse_well_name, step_well
+from imaging_explorer.plate.names import parse_well_name, step_well
 from imaging_explorer.overview import plate_layout
 
 from . import interaction

@@ -13,13 +13,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from imaging_explorer.channel_settings import default_config_dir
+from imaging_explorer._dirs import config_dir
 
 DB_ENV = "IMAGING_EXPLORER_DB"
 
 
 def config_path() -> Path:
-    return default_config_dir() / "review.json"
+    return config_dir() / "review.json"
 
 
 def load_review_config() -> dict[str, Any]:

@@ -24,7 +24,7 @@ QUEUES = {
 
 def plate_wells(plate: Any) -> list[str]:
     """The plate's wells in navigation order."""
-    from imaging_explorer.navigation import well_order
+    from imaging_explorer.plate.names import well_order
 
     return [k for k in well_order(plate) if k in plate.wells]
 

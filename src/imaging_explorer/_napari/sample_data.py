@@ -11,6 +11,6 @@ def sample_plate() -> list[LayerData]:
     The first call writes it into the user cache folder (a few seconds); later calls, and
     ``imaging-explorer demo``, reuse that copy.
     """
-    from imaging_explorer.cache import ensure_sample_plate
+    from imaging_explorer.sample.cached import ensure_sample_plate
 
     return read_plate(str(ensure_sample_plate()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .agreement import cohen_kappa, fleiss_kappa
 from .schema import CALLS, SCHEMA_VERSION, TAGS
-from .store import AnnotationStore, AnnotationStoreError, default_db_path, network_filesystem
+from .store import AnnotationStore, AnnotationStoreError, network_filesystem
 
 __all__ = [
     "CALLS",
@@ -18,7 +18,6 @@ __all__ = [
     "AnnotationStore",
     "AnnotationStoreError",
     "cohen_kappa",
-    "default_db_path",
     "fleiss_kappa",
     "network_filesystem",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..platemap import parse_well_name
+from ..platemap import split_well_label
 from . import schema as S
 from .transactions import _now, _Transactions
 
@@ -43,7 +43,7 @@ class _Identities(_Transactions):
             known = list(plate.wells) + list(getattr(plate, "missing_wells", {}))
             if text in known:
                 return text
-            parsed = parse_well_name(text)
+            parsed = split_well_label(text)
             if parsed:
                 for key in known:
                     r, _, c = key.partition("/")
@@ -53,7 +53,7 @@ class _Identities(_Transactions):
             raise ValueError(f"well {well!r} is not on plate {plate.name!r} (its wells: {span})")
         if "/" in text and all(text.split("/")):
             return text
-        parsed = parse_well_name(text)
+        parsed = split_well_label(text)
         if not parsed:
             raise ValueError(f"well {well!r} is not a well name (use the plate's key such as 'B/3', or B03)")
         return f"{parsed[0]}/{parsed[1]}"

@@ -32,12 +32,13 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
+from .. import _dirs
 from . import schema as S
 from .import_export import _ImportExport
 from .transactions import AnnotationStoreError
 from .writes import _Writes
 
-__all__ = ["CALLS", "TAGS", "AnnotationStore", "AnnotationStoreError", "default_db_path", "network_filesystem"]
+__all__ = ["CALLS", "TAGS", "AnnotationStore", "AnnotationStoreError", "network_filesystem"]
 
 CALLS = S.CALLS
 TAGS = S.TAGS
@@ -49,13 +50,6 @@ NETWORK_FILESYSTEMS = frozenset({
 })
 MOUNTS_FILE = "/proc/mounts"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def default_db_path() -> Path:
-    """``<user data dir>/imaging-explorer/annotations.db`` (platformdirs)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("imaging-explorer", appauthor=False)) / "annotations.db"
 
 
 def _unescape_mount(text: str) -> str:
@@ -129,17 +123,14 @@ class AnnotationStore(_ImportExport, _Writes):
         self.path: Path | None = None
         self._plate_ids: dict[tuple[str, str], int] = {}
         self._reviewer_ids: dict[str, int] = {}
-        text = os.fspath(url_or_path) if url_or_path is not None else None
+        text = os.fspath(url_or_path) if url_or_path is not None else _dirs.annotation_store_location()
         if text is not None and re.match(r"^postgres(ql)?(\+\w+)?://", text):
             self.backend = "postgresql"
             self.url = re.sub(r"://[^@/]*@", "://***@", text)  # never show a password
             self._engine = self._postgresql_engine(text)
         else:
             self.backend = "sqlite"
-            if text is None:
-                path = default_db_path()
-            else:
-                path = Path(text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text)
+            path = Path(text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text)
             self.path = path.expanduser().resolve()
             self.url = str(self.path)
             self._engine = self._sqlite_engine(self.path)

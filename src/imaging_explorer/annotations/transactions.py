@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from ..errors import AnnotationStoreError
+
 __all__ = ["AnnotationStoreError"]
 
 
-class AnnotationStoreError(Exception):
-    """The annotation store cannot do what was asked; the message says why and what to do."""
 
 
 def _now() -> datetime:

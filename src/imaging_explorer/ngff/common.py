@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..errors import MetadataError
+
+__all__ = ["SUPPORTED_VERSIONS", "MetadataError"]  # MetadataError: importable from here, as before
+
 SUPPORTED_VERSIONS = ("0.4", "0.5")
 
 # Where a 0.4 document keeps its version, in the order unwrap() looks.
@@ -13,8 +17,6 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _ALNUM = re.compile(r"^[A-Za-z0-9]+$")
 
 
-class MetadataError(ValueError):
-    """OME-NGFF metadata that cannot be used; the message names the offending field."""
 
 
 def supported_text() -> str:

@@ -11,7 +11,7 @@ Typical use (e.g. in a worker thread)::
 
 from __future__ import annotations
 
-from .cache import ThumbnailCache
+from .thumbnail_cache import ThumbnailCache
 from .layout import MAX_TEXTURE, OverviewLayout, build_mosaic, fit_tile, plate_layout
 from .thumbnails import ThumbnailBatch, Thumbnails, choose_level, iter_thumbnails, read_thumbnails
 

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
-from ..stores import join_key
-from .chunks import ArrayChunks
+from ..io.chunks import ArrayChunks
+from ..io.location import join_key
 
 if TYPE_CHECKING:
     from ..plate import Field, Plate
-    from ..stores import Location
-    from ..zarr_docs import ArrayInfo
+    from ..io.documents import ArrayInfo
+    from ..io.location import Location
     from .cache import ThumbnailCache
 
 ZMode = Literal["middle", "max"]
@@ -197,7 +197,7 @@ def iter_thumbnails(
         Fields done so far, the total, and the thumbnails of this batch.
     """
     todo = _all_fields(plate, fields)
-    loc = plate._source.docs.location
+    loc = plate.store_location
     planned: list[FieldRead] = []
     failed = Thumbnails()
     for f in todo:

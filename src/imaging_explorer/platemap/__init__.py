@@ -52,8 +52,8 @@ keys), :mod:`.attributes` (plate maps kept in zarr attributes), :mod:`.errors` a
 from __future__ import annotations
 
 from .attributes import ATTRIBUTE_KEY  # noqa: F401 - importable from here, as before
-from .cells import parse_well_name
-from .errors import PlateMapError, PlateMapWarning
+from .cells import split_well_label
+from ..errors import PlateMapError, PlateMapWarning
 from .reading import find_platemap, read_platemap
 from .replicate_wells import replicates
 from .validation import ROLES
@@ -63,7 +63,7 @@ __all__ = [
     "PlateMapError",
     "PlateMapWarning",
     "find_platemap",
-    "parse_well_name",
+    "split_well_label",
     "read_platemap",
     "replicates",
 ]

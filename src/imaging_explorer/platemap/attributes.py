@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from .cells import _norm
-from .errors import PlateMapError
+from ..errors import PlateMapError
 
 ATTRIBUTE_KEY = "platemap"
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["parse_well_name"]
+__all__ = ["split_well_label"]
 
 _UNITS = {"pm": 1e-6, "nm": 1e-3, "um": 1.0, "mm": 1e3, "m": 1e6}  # factor to µM
 _WELL_RE = re.compile(r"^\s*([A-Za-z]+)\s*[/_:\- ]?\s*(\d+)\s*$")
 
 
-def parse_well_name(text: str) -> tuple[str, int] | None:
+def split_well_label(text: str) -> tuple[str, int] | None:
     """``"B03"``, ``"b3"``, ``"B/3"`` -> ``("B", 3)``; None when it is not a well name."""
     m = _WELL_RE.match(str(text))
     return (m.group(1).upper(), int(m.group(2))) if m else None

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .attributes import ATTRIBUTE_KEY, _from_plate_attrs
-from .errors import PlateMapError
+from ..errors import PlateMapError
 from .validation import _build
 
 __all__ = ["find_platemap", "read_platemap"]

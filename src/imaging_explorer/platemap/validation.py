@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from .cells import _is_blank, _norm, _text, _unit_factor, parse_well_name
-from .errors import PlateMapError, PlateMapWarning
+from .cells import _is_blank, _norm, _text, _unit_factor, split_well_label
+from ..errors import PlateMapError, PlateMapWarning
 from .grid import _Grid
 
 __all__ = ["ROLES"]
@@ -83,7 +83,7 @@ def _build(source: str, header: list[str], rows: list[tuple[int, list[Any]]], pl
         # the well
         found: tuple[str, str, str] | str
         if c_well is not None and _text(cell(c_well)):
-            parsed = parse_well_name(_text(cell(c_well)))
+            parsed = split_well_label(_text(cell(c_well)))
             if parsed is None:
                 problems.append(f"{at}: {_text(cell(c_well))!r} is not a well name (use A01, A1 or A/1)")
                 continue

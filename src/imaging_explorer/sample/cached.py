@@ -15,26 +15,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import platformdirs
-
-APP_NAME = "imaging-explorer"
+from .._dirs import cache_dir
 
 # The sample the demo and the napari "Sample screening plate" show.
 SAMPLE_PARAMS: dict[str, int] = {"rows": 8, "columns": 12, "fields": 2, "size": 512}
 
 # Name of the file (inside the cache folder) that holds the plate's path relative to it.
 _MARKER = "plate-path.txt"
-
-
-def cache_dir() -> Path:
-    """The user cache folder of imaging-explorer (not created).
-
-    ``IMAGING_EXPLORER_CACHE`` overrides it (tests, shared machines).
-    """
-    override = os.environ.get("IMAGING_EXPLORER_CACHE")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def sample_cache_path(**params: int) -> Path:
@@ -64,7 +51,7 @@ def ensure_sample_plate(**params: int) -> Path:
     Safe against interruption and against two processes doing it at once: the plate is
     made in a temporary folder and renamed into place in one step.
     """
-    from .sample import make_sample_plate  # core module, imported only when needed
+    from .make import make_sample_plate  # core module, imported only when needed
 
     existing = cached_sample_plate(**params)
     if existing is not None:

@@ -46,9 +46,9 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from ._sample import meta as _meta
-from ._sample import writer as _writer
-from ._sample.layout import MAX_COLUMNS, MAX_ROWS, WellPlan, column_names, plan_plate, row_names
+from . import meta as _meta
+from . import writer as _writer
+from .layout import MAX_COLUMNS, MAX_ROWS, WellPlan, column_names, plan_plate, row_names
 
 __all__ = ["SUPPORTED_VERSIONS", "SamplePlate", "make_sample_plate"]
 
@@ -140,13 +140,13 @@ def _worker_count(wells: int, fields: int, size: int) -> int:
 
 # Runs this very copy of the package (a source checkout may not be on the child's sys.path).
 _WORKER = ("import sys; root = sys.argv[1]; sys.path.insert(0, root) if root not in sys.path else None; "
-           "from imaging_explorer._sample.writer import main; sys.exit(main(sys.argv[2:]))")
+           "from imaging_explorer.sample.writer import main; sys.exit(main(sys.argv[2:]))")
 
 
 def _run_workers(work: Path, root: Path, plans: list[WellPlan], fields: int, size: int, seed: int,
                  version: str, docs: dict, n: int) -> dict[str, list[tuple[int, int]]]:
     """Write ``plans`` with ``n`` worker processes (round-robin split); return their counts."""
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])
     procs = []
     try:
         for i in range(n):

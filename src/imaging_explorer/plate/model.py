@@ -6,19 +6,19 @@ arrays, opened the first time they are asked for. No Qt, no napari.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .errors import PlateError
-from .ngff import ImageLabel, Multiscale
-from .zarr_docs import ArrayInfo
+from ..errors import PlateError
+from ..io.documents import ArrayInfo
+from ..ngff import ImageLabel, Multiscale
 
 if TYPE_CHECKING:
     import dask.array as da
 
-    from .zarr_docs import ZarrDocs
+    from ..io.location import Location
+    from .source import PlateSource
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class _MultiscaleImage:
     path: str
     multiscale: Multiscale
     arrays: tuple[ArrayInfo, ...]
-    _source: _Source
+    _source: PlateSource
 
     @property
     def axes(self) -> str:
@@ -83,7 +83,7 @@ class Labels(_MultiscaleImage):
     multiscale: Multiscale
     arrays: tuple[ArrayInfo, ...]
     image_label: ImageLabel | None
-    _source: _Source = field(repr=False)
+    _source: PlateSource = field(repr=False)
 
 
 @dataclass(eq=False)
@@ -96,7 +96,7 @@ class Field(_MultiscaleImage):
     multiscale: Multiscale
     arrays: tuple[ArrayInfo, ...]
     channels: list[Channel]
-    _source: _Source = field(repr=False)
+    _source: PlateSource = field(repr=False)
 
     @property
     def labels(self) -> dict[str, Labels]:
@@ -138,7 +138,7 @@ class Plate:
     field_count: int | None
     warnings: list[str]
     fingerprint: str  # hash of the plate metadata: the same plate wherever its folder is
-    _source: _Source = field(repr=False)
+    _source: PlateSource = field(repr=False)
 
     def well(self, row: str, column: str) -> Well:
         """The well at a row and column name; PlateError when it does not exist."""
@@ -148,43 +148,11 @@ class Plate:
         reason = self.missing_wells.get(key, "not in the plate metadata")
         raise PlateError(self.location, f"well {key}: {reason}")
 
+    @property
+    def store_location(self) -> Location:
+        """The read-only location the plate's documents and chunks are read from."""
+        return self._source.docs.location
+
     def load_labels(self) -> None:
         """Read the label metadata of every field in a few batches (instead of one field at a time)."""
         self._source.load_labels([f for w in self.wells.values() for f in w.fields])
-
-
-class _Source:
-    """Where arrays and lazily read metadata of one plate come from."""
-
-    def __init__(self, docs: ZarrDocs, warnings: list[str]) -> None:
-        self.docs = docs
-        self.warnings = warnings  # the plate's list: lazily read metadata reports here too
-        self._labels: dict[str, dict[str, Labels]] = {}
-        self._lock = threading.RLock()  # label metadata may be asked for from worker threads
-
-    @cached_property
-    def zarr_store(self) -> Any:
-        return self.docs.location.zarr_store()
-
-    def dask_array(self, info: ArrayInfo) -> da.Array:
-        import dask.array as da
-        import zarr
-
-        try:
-            arr = zarr.open_array(store=self.zarr_store, path=info.key, mode="r", zarr_format=info.zarr_format)
-        except Exception as e:  # zarr raises many types; the user needs the array named
-            raise PlateError(f"{self.docs.location}/{info.key}", f"cannot open array: {e}") from e
-        chunks = getattr(arr, "shards", None) or arr.chunks
-        return da.from_array(arr, chunks=chunks, name=f"imaging-explorer-{self.docs.location}/{info.key}", inline_array=True)
-
-    def labels_of(self, fld: Field) -> dict[str, Labels]:
-        self.load_labels([fld])
-        return self._labels[fld.path]
-
-    def load_labels(self, fields: list[Field]) -> None:
-        from .plate_reader import read_labels
-
-        with self._lock:
-            todo = [f for f in fields if f.path not in self._labels]
-            if todo:
-                self._labels.update(read_labels(self.docs, todo, self))

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import PlateError
-from .stores import Location, check_key, join_key
+from ..errors import PlateError
+from .location import Location, check_key, join_key
 
 # Codecs that can run code or produce Python objects (pickle), or only make
 # sense for object / string data: never decode these (GHSA-jqc8-qjfv-5m6r).

@@ -5,18 +5,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .errors import PlateError
-from .ngff import (
-    MetadataError,
-    detect_kind,
-    parse_labels_group,
-    parse_multiscales,
-    parse_plate,
-    parse_well,
-    validate_metadata,
-)
-from .stores import Location, join_key
-from .zarr_docs import ZarrDocs
+from ..errors import PlateError
+from ..io.documents import ZarrDocs
+from ..io.location import Location, join_key
+from .common import MetadataError, detect_kind
+from .parse import parse_labels_group, parse_multiscales, parse_plate, parse_well
+from .validate import validate_metadata
 
 _ZARR_FORMAT = {"0.4": 2, "0.5": 3}
 

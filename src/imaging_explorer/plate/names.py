@@ -12,14 +12,19 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .plate import Plate
+    from .model import Plate
 
-__all__ = ["parse_well_name", "step_well", "well_order"]
+__all__ = ["parse_well_name", "step_well", "well_name", "well_order"]
 
 # Separators people put between row and column: "C/7", "C-07", "C 07", "C_7", "C:7".
 _SEPARATORS = re.compile(r"[\s/\-_:.]+")
 # Without a separator: letters then digits ("C07", "AA12").
 _LETTERS_DIGITS = re.compile(r"^([A-Za-z]+)(\d+)$")
+
+
+def well_name(key: str | None) -> str:
+    """How a well key is shown to people: "C/7" as "C7"; an em dash for no well."""
+    return key.replace("/", "") if key else "—"
 
 
 def _same_name(typed: str, name: str) -> bool:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numcodecs
 import numpy as np
 
-from .. import cache as _user_cache
+from .. import _dirs
 from .thumbnails import Thumbnails, axis_names, choose_level
 
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ _PART_BYTES = 256 * 2**20  # blosc handles < 2 GiB per buffer; stay far below
 
 
 def default_folder() -> Path:
-    """``<user cache>/thumbnails`` (see :func:`imaging_explorer.cache.cache_dir`)."""
-    return _user_cache.cache_dir() / "thumbnails"
+    """``<user cache>/thumbnails`` (see :func:`imaging_explorer._dirs.cache_dir`)."""
+    return _dirs.cache_dir() / "thumbnails"
 
 
 class ThumbnailCache:
@@ -51,7 +51,7 @@ class ThumbnailCache:
 
     def key(self, plate: Plate, min_size: int = 64, z: str = "middle", t: int = 0) -> str:
         """Fingerprint of a plate's metadata and the read parameters (hex SHA-256)."""
-        loc = plate._source.docs.location
+        loc = plate.store_location
         where = loc.root if loc.is_local else str(loc)  # absolute: a relative path is ambiguous
         h = hashlib.sha256(json.dumps([_FORMAT, where, min_size, z, t]).encode())
         for well in plate.wells.values():

@@ -8,33 +8,27 @@ unsupported versions are refused.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
 import warnings as _warnings
 from typing import Any
 
-from .errors import PlateError
-from .ngff import (
+from ..errors import PlateError, PlateWarning
+from ..io.documents import ArrayInfo, ZarrDocs
+from ..io.location import Location, join_key
+from ..ngff import (
     MetadataError,
     check_relative_path,
     detect_kind,
-    parse_image_label,
-    parse_labels_group,
     parse_multiscales,
     parse_omero,
     parse_plate,
     parse_well,
     unwrap,
 )
-from .plate import Channel, Field, Labels, Plate, Well, _Source
-from .stores import Location, join_key
-from .zarr_docs import ArrayInfo, ZarrDocs
-
-
-class PlateWarning(UserWarning):
-    """The plate opened, but its metadata deviates from the specification."""
+from .model import Channel, Field, Plate, Well
+from .source import PlateSource, _Memo, levels_of
 
 
 def open_plate(location: str | os.PathLike[str]) -> Plate:
@@ -61,7 +55,7 @@ def open_plate(location: str | os.PathLike[str]) -> Plate:
     except MetadataError as e:
         raise PlateError(loc, str(e)) from e
     warnings = list(notes)
-    source = _Source(docs, warnings)
+    source = PlateSource(docs, warnings)
     missing: dict[str, str] = {}
 
     well_attrs = docs.group_attrs_many([w.path for w in meta.wells])
@@ -137,7 +131,7 @@ def _field_refs(loc: Location, well_path: str, attrs: dict[str, Any] | None, war
 def _read_fields(
     docs: ZarrDocs,
     refs: dict[str, list[tuple[str, int | None]]],
-    source: _Source,
+    source: PlateSource,
     warnings: list[str],
     version: str,
 ) -> dict[str, tuple[list[Field], list[str]]]:
@@ -177,7 +171,7 @@ def _read_fields(
                 continue
             ms, attrs = parsed[key]
             try:
-                ms, infos = _levels(key, ms, arrays, warnings)
+                ms, infos = levels_of(key, ms, arrays, warnings)
             except ValueError as e:
                 problems[well_path].append(str(e))
                 continue
@@ -186,26 +180,6 @@ def _read_fields(
             fields.append(Field(key, len(fields), acquisition, ms, infos, channels, source))
         out[well_path] = (fields, problems[well_path])
     return out
-
-
-def _levels(key: str, ms: Any, arrays: dict[str, Any], warnings: list[str]) -> tuple[Any, tuple[ArrayInfo, ...]]:
-    """The arrays of a multiscale, checked; later levels that are missing are dropped."""
-    infos: list[ArrayInfo] = []
-    for ds in ms.datasets:
-        info = arrays[join_key(key, ds.path)]
-        if isinstance(info, PlateError):
-            raise ValueError(f"field {key}: {info.reason}")
-        if info is None:
-            if not infos:
-                raise ValueError(f"field {key}: its full-resolution array {ds.path!r} is missing")
-            warnings.append(f"field {key}: level {ds.path!r} is missing; using {len(infos)} level(s)")
-            break
-        if info.ndim != len(ms.axes):
-            raise ValueError(f"field {key}: array {ds.path!r} has {info.ndim} dimensions but the axes are {ms.axis_names!r}")
-        infos.append(info)
-    if len(infos) < len(ms.datasets):
-        ms = dataclasses.replace(ms, datasets=ms.datasets[: len(infos)])
-    return ms, tuple(infos)
 
 
 def _channels(attrs: dict[str, Any], axes: list[str], level0: ArrayInfo, memo: _Memo) -> tuple[list[Channel], list[str]]:
@@ -220,61 +194,3 @@ def _channels(attrs: dict[str, Any], axes: list[str], level0: ArrayInfo, memo: _
         name = label if seen[label] == 1 else f"{label} ({seen[label]})"
         channels.append(Channel(name, ch.color, ch.window, ch.label, ch.active, ch.limits))
     return channels, notes
-
-
-class _Memo:
-    """parse(attrs, *args) once per distinct document: stores hand out one dict per distinct
-    document, and a plate's fields mostly share theirs (measured: halves the open time)."""
-
-    def __init__(self) -> None:
-        self._done: dict[tuple[Any, ...], tuple[dict[str, Any], Any]] = {}
-
-    def __call__(self, parse: Any, attrs: dict[str, Any], *args: Any) -> Any:
-        key = (parse, id(attrs), *args)
-        if key not in self._done:
-            self._done[key] = (attrs, parse(attrs, *args))  # holding attrs keeps its id unique
-        return self._done[key][1]
-
-
-def read_labels(docs: ZarrDocs, fields: list[Field], source: _Source) -> dict[str, dict[str, Labels]]:
-    """Label images of many fields in three batched reads: labels groups, label images, arrays."""
-    memo = _Memo()
-    groups = docs.group_attrs_many([join_key(f.path, "labels") for f in fields])
-    names: dict[str, list[str]] = {}
-    for f in fields:
-        attrs = groups[join_key(f.path, "labels")]
-        names[f.path] = []
-        if attrs is None:
-            continue
-        try:
-            found, notes = memo(parse_labels_group, attrs)
-        except MetadataError as e:
-            source.warnings.append(f"field {f.path} labels: {e}")
-            continue
-        source.warnings.extend(f"field {f.path} labels: {n}" for n in notes)
-        names[f.path] = found
-    image_keys = {(f.path, n): join_key(f.path, "labels", n) for f in fields for n in names[f.path]}
-    image_attrs = docs.group_attrs_many(list(image_keys.values()))
-    parsed: dict[tuple[str, str], Any] = {}
-    for ident, key in image_keys.items():
-        attrs = image_attrs[key]
-        try:
-            if attrs is None:
-                raise MetadataError("listed in labels but not found in the store")
-            ms, notes = memo(parse_multiscales, attrs)
-            image_label, more = memo(parse_image_label, attrs)
-        except MetadataError as e:
-            source.warnings.append(f"labels {key}: {e}")
-            continue
-        source.warnings.extend(f"labels {key}: {n}" for n in [*notes, *more])
-        parsed[ident] = (key, ms, image_label)
-    arrays = docs.arrays_many([join_key(key, ds.path) for key, ms, _ in parsed.values() for ds in ms.datasets])
-    out: dict[str, dict[str, Labels]] = {f.path: {} for f in fields}
-    for (field_path, name), (key, ms, image_label) in parsed.items():
-        try:
-            ms, infos = _levels(key, ms, arrays, source.warnings)
-        except ValueError as e:
-            source.warnings.append(str(e))
-            continue
-        out[field_path][name] = Labels(name, key, ms, infos, image_label, source)
-    return out

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .errors import PlateError
+from ..errors import PlateError
 
 # Reading many small JSON files from a local disk is fastest on one thread
 # (measured: threads add GIL hand-offs); remote stores batch through fsspec.

@@ -18,7 +18,7 @@ import numcodecs
 import numpy as np
 from numcodecs.compat import ensure_contiguous_ndarray
 
-from ..zarr_docs import _UNSAFE_CODEC_WORDS, ArrayInfo
+from .documents import _UNSAFE_CODEC_WORDS, ArrayInfo
 
 _EMPTY = 2**64 - 1  # shard index entry of an absent inner chunk
 # zarr v3 bytes-to-bytes codec names -> numcodecs ids (decode needs no configuration for these)

@@ -1,0 +1,15 @@
+"""The plate model: open a plate from its metadata; wells, fields, labels and channels; well names.
+
+- :mod:`.model`: ``Plate`` / ``Well`` / ``Field`` / ``Labels`` / ``Channel`` (metadata only;
+  pixel data as lazy dask arrays).
+- :mod:`.open`: :func:`open_plate`, the metadata reads in a few batches, lenient with real writers.
+- :mod:`.source`: where a plate's arrays and lazily read label metadata come from.
+- :mod:`.names`: well names typed by people ("C07"), row-major order and stepping.
+"""
+
+from .model import Channel, Field, Labels, Plate, Well
+from .names import parse_well_name, step_well, well_name, well_order
+from .open import open_plate
+
+__all__ = ["Channel", "Field", "Labels", "Plate", "Well", "open_plate", "parse_well_name", "step_well",
+           "well_name", "well_order"]
