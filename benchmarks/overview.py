@@ -77,9 +77,9 @@ def _child(tool: str, plate: str, cache_dir: str) -> dict[str, float]:
     else:
         viewer.open(plate, plugin=plugin)
     if tool.startswith("ie"):
-        from imaging_explorer._napari.controller import controller_for
+        from imaging_explorer._napari.session import browser_for
 
-        ctrl = controller_for(viewer, create=False)
+        ctrl = browser_for(viewer)
     deadline = start + 300
     while time.perf_counter() < deadline:
         app.processEvents()
@@ -91,7 +91,7 @@ def _child(tool: str, plate: str, cache_dir: str) -> dict[str, float]:
         def timed_switch(go: object) -> float:
             t0 = time.perf_counter()
             go()
-            while ctrl.loading and time.perf_counter() - t0 < 30:
+            while ctrl.state.loading and time.perf_counter() - t0 < 30:
                 app.processEvents()
                 time.sleep(0.005)
             app.processEvents()
@@ -116,7 +116,7 @@ def _child(tool: str, plate: str, cache_dir: str) -> dict[str, float]:
 def _ready_layers(plate: str) -> list:
     """The overview's layer data with every thumbnail already read (napari's own floor)."""
     import imaging_explorer as ie
-    from imaging_explorer._napari.overview_layers import overview_layer_data
+    from imaging_explorer._napari.browser.overview_layers import overview_layer_data
     from imaging_explorer.channel_settings import ChannelSettings
     from imaging_explorer.overview import build_mosaic, plate_layout, read_thumbnails
 

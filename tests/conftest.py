@@ -72,16 +72,27 @@ def _plugin_known_to_npe2() -> None:
         pm.register(PluginManifest.from_file(Path(__file__).resolve().parents[1] / "napari.yaml"))
 
 
+# -- tests that need something outside the project ------------------------------------------------
+# Skipped on a developer machine without it; in CI (CI=true) they fail instead, so a missing
+# PostgreSQL or conformance folder cannot pass unseen.
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but this test cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def unavailable():
+    """``unavailable(reason)``: skip the test, or fail it under CI=true."""
+    return _unavailable
+
+
 # -- the annotation store on both back-ends -------------------------------------------------------
 # ``store_url`` (and ``new_store_url()`` for a second store) run a store test on SQLite and on a
 # throwaway PostgreSQL cluster (tests/pg_server.py). Without Debian's postgresql package the
 # PostgreSQL half is skipped on a developer machine; in CI (CI=true) it fails instead.
-
-
-def _pg_unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but the PostgreSQL tests cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -91,11 +102,11 @@ def postgres_server() -> Iterator[object]:
 
     bindir = find_bindir()
     if bindir is None:
-        _pg_unavailable(f"no PostgreSQL server binaries (initdb, pg_ctl): apt-get install {DEBIAN_PACKAGE}")
+        _unavailable(f"no PostgreSQL server binaries (initdb, pg_ctl): apt-get install {DEBIAN_PACKAGE}")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        _pg_unavailable("no PostgreSQL driver: pip install 'psycopg[binary]>=3.1' (in the dev extra)")
+        _unavailable("no PostgreSQL driver: pip install 'psycopg[binary]>=3.1' (in the dev extra)")
     server = PostgresServer(bindir)
     try:
         server.start()

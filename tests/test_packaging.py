@@ -71,8 +71,8 @@ def _assert_plugin_ok(report: dict) -> None:
     assert report["sample"] == ["sample_plate", "Sample screening plate", "sample_plate"]
     assert "imaging-explorer" in report["napari_readers"]
     assert report["napari_samples"].get("imaging-explorer") == ["sample_plate"]
-    assert report["widgets"].get("Plate browser") == "PlateBrowser"
-    assert report["widgets"].get("Review") == "ReviewWidget"
+    assert report["widgets"].get("Plate browser") == "BrowserDock"
+    assert report["widgets"].get("Review") == "ReviewDock"
 
 
 def test_manifest_symlink_is_committed_as_a_link() -> None:
@@ -86,7 +86,7 @@ def test_import_pulls_in_no_gui_modules() -> None:
     code = (
         "import sys, imaging_explorer as ie\n"
         "ie.open_plate; ie.PlateError; ie.make_sample_plate\n"
-        "import imaging_explorer.sample.cached, imaging_explorer._napari.reader\n"
+        "import imaging_explorer.sample.cached, imaging_explorer._napari.plugin\n"
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {GUI_MODULES!r})\n"
         "print(bad)\n"
     )

@@ -28,7 +28,7 @@ from .plate.names import well_order
 if TYPE_CHECKING:
     from .plate import Channel, Plate
 
-__all__ = ["ChannelSetting", "ChannelSettings", "ChannelSettingsWarning"]
+__all__ = ["ChannelSetting", "ChannelSettings", "ChannelSettingsWarning", "setting_from_file"]
 
 _FORMAT = 1  # version of the settings file layout
 _HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
@@ -59,7 +59,9 @@ def _normalise(key: str, value: Any) -> Any:
     elif key == "contrast_limits":
         if value is None:
             return None
-        lo, hi = (float(v) for v in (None if isinstance(value, str) else value))
+        if isinstance(value, str):  # "lo, hi = value" would take a two-letter string
+            raise TypeError(value)
+        lo, hi = (float(v) for v in value)
         if math.isfinite(lo) and math.isfinite(hi) and lo < hi:
             return lo, hi
     elif key == "gamma":
@@ -91,7 +93,7 @@ def _check(name: str, changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _default(name: str, channel: Channel | None) -> ChannelSetting:
+def setting_from_file(name: str, channel: Channel | None) -> ChannelSetting:
     """The file's omero values: colour, window as contrast limits, active as visible."""
     if channel is None:
         return ChannelSetting(name, _FALLBACK_COLOR, None)
@@ -124,7 +126,7 @@ class ChannelSettings:
         self._lock = threading.RLock()  # widgets may ask from worker threads
         self._file_channels: dict[str, Channel] | None = None
         self._corrupt = False  # the file on disk is unreadable: set it aside before the first save
-        self._settings = {n: _default(n, ch) for n, ch in self._first_field_channels().items()}
+        self._settings = {n: setting_from_file(n, ch) for n, ch in self._first_field_channels().items()}
         self._load()
 
     @classmethod
@@ -172,7 +174,7 @@ class ChannelSettings:
         """
         with self._lock:
             if name not in self._settings:
-                self._settings[name] = _default(name, self._file_channel(name))
+                self._settings[name] = setting_from_file(name, self._file_channel(name))
             return self._settings[name]
 
     def update(self, name: str, **changes: Any) -> ChannelSetting:
@@ -212,7 +214,7 @@ class ChannelSettings:
         """Back to the file's omero values for every channel; saves and emits for each."""
         with self._lock:
             for name in self._settings:
-                self._settings[name] = _default(name, self._file_channel(name))
+                self._settings[name] = setting_from_file(name, self._file_channel(name))
             self._save()
             names = list(self._settings)
         for name in names:
@@ -248,7 +250,7 @@ class ChannelSettings:
                 raise TypeError("'channels' must map channel names to objects")
             loaded = {}
             for name, entry in entries.items():
-                base = self._settings.get(name) or _default(name, self._file_channel(name))
+                base = self._settings.get(name) or setting_from_file(name, self._file_channel(name))
                 fields = {k: entry[k] for k in _RULES if k in entry}
                 loaded[name] = dataclasses.replace(base, **_check(name, fields))
         except (ValueError, TypeError, KeyError, AttributeError) as e:

@@ -8,8 +8,12 @@ import time
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import PlateError
+
+if TYPE_CHECKING:
+    from .plate import Plate
 
 _DESCRIPTION = """\
 Browse and review OME-Zarr HCS screening plates (NGFF 0.4 and 0.5).
@@ -110,7 +114,7 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(plate) -> list[str]:  # noqa: ANN001 - a Plate; kept untyped to keep imports lazy
+def describe(plate: Plate) -> list[str]:
     """The lines of ``imaging-explorer info``."""
     plate.load_labels()
     fields = [f for w in plate.wells.values() for f in w.fields]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["field_label_stats", "label_at", "label_stats"]
 
 # field -> {(labels name, level, t, z): table}; weak, so closing a plate frees its tables
-_CACHE: weakref.WeakKeyDictionary[Field, dict[tuple[Any, ...], pd.DataFrame]] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Field, dict[tuple[str, int, int, int], pd.DataFrame]] = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()  # asked for from napari thread workers
 
 
@@ -88,9 +88,9 @@ def label_stats(labels: np.ndarray, image: np.ndarray, channel_names: list[str])
     return out[columns]
 
 
-def _pick(axes: str, shape: tuple[int, ...], t: int, z: int, what: str) -> tuple[Any, ...]:
+def _pick(axes: str, shape: tuple[int, ...], t: int, z: int, what: str) -> tuple[int | slice, ...]:
     """Index that keeps c, y, x and picks one t and z; a single t or z plane serves every one."""
-    index: list[Any] = []
+    index: list[int | slice] = []
     for axis, n in zip(axes, shape):
         if axis in "tz":
             want = t if axis == "t" else z

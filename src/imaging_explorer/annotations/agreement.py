@@ -18,11 +18,33 @@ import math
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
 __all__ = ["agreement_summary", "cohen_kappa", "consensus_table", "fleiss_kappa", "ratings_to_counts"]
+
+
+class PairAgreement(TypedDict):
+    kappa: float
+    n_wells: int
+
+
+class Agreement(TypedDict):
+    """What :func:`agreement_summary` returns (see there for the meaning of each key)."""
+
+    method: str | None
+    kappa: float
+    observed: float
+    expected: float
+    n_wells: int
+    reviewers: list[str]
+    pairwise: dict[tuple[str, str], PairAgreement]
+    reason: str
 
 
 def _kappa(observed: float, expected: float) -> float:
@@ -49,7 +71,7 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     return _kappa(*cohen_parts(a, b))
 
 
-def fleiss_parts(counts: Any) -> tuple[float, float]:
+def fleiss_parts(counts: ArrayLike) -> tuple[float, float]:
     """(P_bar, P_e) of a count matrix: items x categories, each row summing to the raters n."""
     m = np.asarray(counts, dtype=float)
     if m.ndim != 2 or m.shape[0] == 0:
@@ -67,7 +89,7 @@ def fleiss_parts(counts: Any) -> tuple[float, float]:
     return float(p_i.mean()), float((p_j * p_j).sum())
 
 
-def fleiss_kappa(counts: Any) -> float:
+def fleiss_kappa(counts: ArrayLike) -> float:
     """Fleiss' kappa of a count matrix (items x categories, each row summing to the raters n)."""
     return _kappa(*fleiss_parts(counts))
 
@@ -85,7 +107,7 @@ def ratings_to_counts(ratings: Sequence[Sequence[Hashable]], categories: Sequenc
 
 
 # -- on a store's current calls ----------------------------------------------------------------
-def consensus_table(current: Any, calls: Sequence[str]) -> Any:
+def consensus_table(current: pd.DataFrame, calls: Sequence[str]) -> pd.DataFrame:
     """Majority call per well from current calls (columns well, reviewer, call).
 
     Columns: call (the majority; missing (NaN) on a tie), n_reviewers, n_<call> for every call,
@@ -96,7 +118,7 @@ def consensus_table(current: Any, calls: Sequence[str]) -> Any:
 
     columns = ["call", "n_reviewers", *(f"n_{c}" for c in calls), "agreement", "conflict", "tie"]
     rows = []
-    wells: list[str] = []
+    wells: list[Hashable] = []
     for well, group in current.groupby("well", sort=False):
         votes = Counter(group["call"])
         ranked = votes.most_common()
@@ -110,7 +132,7 @@ def consensus_table(current: Any, calls: Sequence[str]) -> Any:
     return df.astype({"n_reviewers": int, "conflict": bool, "tie": bool, **{f"n_{c}": int for c in calls}})
 
 
-def agreement_summary(current: Any, calls: Sequence[str]) -> dict[str, Any]:
+def agreement_summary(current: pd.DataFrame, calls: Sequence[str]) -> Agreement:
     """Agreement between the reviewers of current calls (columns well, reviewer, call).
 
     Two reviewers: Cohen's kappa over the wells both called. More: Fleiss' kappa over the
@@ -119,7 +141,7 @@ def agreement_summary(current: Any, calls: Sequence[str]) -> dict[str, Any]:
     pairwise {(a, b): {"kappa", "n_wells"}}, reason (why kappa is NaN, else "").
     """
     reviewers = sorted(set(current["reviewer"])) if len(current) else []
-    out: dict[str, Any] = {"method": None, "kappa": math.nan, "observed": math.nan, "expected": math.nan,
+    out: Agreement = {"method": None, "kappa": math.nan, "observed": math.nan, "expected": math.nan,
                            "n_wells": 0, "reviewers": reviewers, "pairwise": {}, "reason": ""}
     if len(reviewers) < 2:
         out["reason"] = "fewer than two reviewers"
@@ -139,7 +161,7 @@ def agreement_summary(current: Any, calls: Sequence[str]) -> dict[str, Any]:
         po, pe = cohen_parts(list(complete[reviewers[0]]), list(complete[reviewers[1]]))
     else:
         po, pe = fleiss_parts(ratings_to_counts(complete.values.tolist(), calls))
-    out.update(observed=po, expected=pe, kappa=_kappa(po, pe))
+    out["observed"], out["expected"], out["kappa"] = po, pe, _kappa(po, pe)
     if math.isnan(out["kappa"]):
         out["reason"] = "every call is the same: agreement beyond chance is undefined"
     return out

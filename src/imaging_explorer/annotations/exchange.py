@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import tempfile
 import uuid as _uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..platemap.cells import is_blank
 from .schema import CALLS, KINDS, TAGS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["read_events", "read_table", "write_table"]
 
@@ -36,7 +39,7 @@ def _need_pyarrow(path: Path) -> None:
         raise ValueError(f"{path}: Parquet files need pyarrow (pip install pyarrow); or use a .csv file") from None
 
 
-def write_table(df: Any, path: Path) -> Path:
+def write_table(df: pd.DataFrame, path: Path) -> Path:
     """Write ``df`` by suffix; the file appears complete or not at all (temp file + rename)."""
     suffix = _suffix(path)
     path = path.expanduser()
@@ -62,7 +65,7 @@ def write_table(df: Any, path: Path) -> Path:
     return path
 
 
-def read_table(path: Path) -> Any:
+def read_table(path: Path) -> pd.DataFrame:
     """A CSV / TSV (every cell as text, blanks as "") or Parquet file as a DataFrame."""
     import pandas as pd
 
@@ -81,30 +84,13 @@ def read_table(path: Path) -> Any:
         raise ValueError(f"{path}: not a readable table ({e})") from e
 
 
-def _blank(v: Any) -> bool:
-    if type(v) is str:
-        return not v.strip()
-    if v is None:
-        return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    try:
-        import pandas as pd
-
-        if v is pd.NA or v is pd.NaT:
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(v, str) and not v.strip()
-
-
-def _text(v: Any) -> str:
+def _text(v: object) -> str:
     if type(v) is str:
         return v.strip()
-    return "" if _blank(v) else str(v).strip()
+    return "" if is_blank(v) else str(v).strip()
 
 
-def _time(v: Any) -> datetime:
+def _time(v: object) -> datetime:
     if hasattr(v, "to_pydatetime"):
         v = v.to_pydatetime()
     if not isinstance(v, datetime):
@@ -112,8 +98,8 @@ def _time(v: Any) -> datetime:
     return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
 
 
-def _tags(v: Any) -> list[str]:
-    if _blank(v):
+def _tags(v: object) -> list[str]:
+    if is_blank(v):
         return []
     if type(v) is str and v in _TAG_CACHE:
         return _TAG_CACHE[v]
@@ -178,7 +164,7 @@ def read_events(path: Path) -> list[dict[str, Any]]:
         elif kind == "undo" and call:
             bad.append(f"an undo event has a call ({call!r})")
         confidence = None
-        if not _blank(conf):
+        if not is_blank(conf):
             try:
                 f = float(conf)
                 if not f.is_integer() or not 1 <= f <= 5:
@@ -209,7 +195,7 @@ def read_events(path: Path) -> list[dict[str, Any]]:
             continue
         row = {"row": i, "uuid": uid, "plate": _text(plate), "fingerprint": _text(fp), "well": _text(well),
                "reviewer": _text(reviewer), "kind": kind, "call": call or None, "confidence": confidence,
-               "tags": json.dumps(tag_list), "note": "" if _blank(note) else str(note), "created_at": when,
+               "tags": json.dumps(tag_list), "note": "" if is_blank(note) else str(note), "created_at": when,
                "undo_of": target or None}
         if uid in seen:
             first = seen[uid]

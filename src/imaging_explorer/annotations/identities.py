@@ -7,13 +7,23 @@ looked up (and created on writes, safely against a concurrent writer) and cached
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Literal, TypeAlias, overload
 
 import sqlalchemy as sa
 
 from ..platemap import split_well_label
 from . import schema as S
-from .transactions import _now, _Transactions
+from .transactions import _inserted_id, _now, _Transactions
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+    from ..plate import Plate
+
+    #: A plate as writes take it: a Plate or its (name, fingerprint) pair.
+    PlateKey: TypeAlias = Plate | tuple[str, str]
+    #: Reads also take the name of a stored plate.
+    PlateRef: TypeAlias = Plate | tuple[str, str] | str
 
 
 class _Identities(_Transactions):
@@ -22,11 +32,14 @@ class _Identities(_Transactions):
     _plate_ids: dict[tuple[str, str], int]
     _reviewer_ids: dict[str, int]
 
+    if TYPE_CHECKING:
+        def find_plate(self, name: str, fingerprint: str | None = None) -> tuple[str, str]: ...
+
     @staticmethod
-    def _is_plate(plate: Any) -> bool:
+    def _is_plate(plate: object) -> TypeIs[Plate]:
         return hasattr(plate, "wells") and hasattr(plate, "fingerprint")
 
-    def _identity(self, plate: Any, *, allow_name: bool) -> tuple[str, str, str]:
+    def _identity(self, plate: PlateRef, *, allow_name: bool) -> tuple[str, str, str]:
         """(name, fingerprint, location) of a Plate, a (name, fingerprint) pair or (reading) a name."""
         if self._is_plate(plate):
             return str(plate.name), str(plate.fingerprint), str(plate.location)
@@ -37,7 +50,7 @@ class _Identities(_Transactions):
             return name, fingerprint, ""
         raise ValueError(f"plate must be a Plate or a (name, fingerprint) pair of strings, got {plate!r}")
 
-    def _well(self, plate: Any, well: Any) -> str:
+    def _well(self, plate: PlateRef, well: str) -> str:
         text = str(well).strip()
         if self._is_plate(plate):
             known = list(plate.wells) + list(getattr(plate, "missing_wells", {}))
@@ -58,6 +71,13 @@ class _Identities(_Transactions):
             raise ValueError(f"well {well!r} is not a well name (use the plate's key such as 'B/3', or B03)")
         return f"{parsed[0]}/{parsed[1]}"
 
+    @overload
+    def _plate_id(self, conn: sa.Connection, name: str, fingerprint: str, location: str = "", *,
+                  create: Literal[True] = True) -> int: ...
+    @overload
+    def _plate_id(self, conn: sa.Connection, name: str, fingerprint: str, location: str = "", *,
+                  create: bool) -> int | None: ...
+
     def _plate_id(self, conn: sa.Connection, name: str, fingerprint: str, location: str = "", *,
                   create: bool = True) -> int | None:
         key = (name, fingerprint)
@@ -69,11 +89,16 @@ class _Identities(_Transactions):
         if found is None and create:
             try:
                 with conn.begin_nested():
-                    found = conn.execute(sa.insert(t).values(name=name, fingerprint=fingerprint, location=location,
-                                                             created_at=_now())).inserted_primary_key[0]
+                    found = _inserted_id(conn.execute(sa.insert(t).values(
+                        name=name, fingerprint=fingerprint, location=location, created_at=_now())))
             except sa.exc.IntegrityError:  # created meanwhile by another writer (PostgreSQL)
                 found = conn.execute(query).scalar()
         return found
+
+    @overload
+    def _reviewer_id(self, conn: sa.Connection, name: str, *, create: Literal[True] = True) -> int: ...
+    @overload
+    def _reviewer_id(self, conn: sa.Connection, name: str, *, create: bool) -> int | None: ...
 
     def _reviewer_id(self, conn: sa.Connection, name: str, *, create: bool = True) -> int | None:
         if name in self._reviewer_ids:
@@ -83,7 +108,7 @@ class _Identities(_Transactions):
         if found is None and create:
             try:
                 with conn.begin_nested():
-                    found = conn.execute(sa.insert(t).values(name=name, created_at=_now())).inserted_primary_key[0]
+                    found = _inserted_id(conn.execute(sa.insert(t).values(name=name, created_at=_now())))
             except sa.exc.IntegrityError:
                 found = conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar()
         return found

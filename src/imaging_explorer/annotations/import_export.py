@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from . import schema as S
 from .queries import _Queries
 from .transactions import AnnotationStoreError
+
+if TYPE_CHECKING:
+    from .identities import PlateRef
 
 _EXPORT_EVENTS = ["uuid", "plate", "fingerprint", "well", "reviewer", "kind", "call", "confidence", "tags", "note",
                   "time", "undo_of"]
@@ -25,7 +28,7 @@ _EXPORT_EVENTS = ["uuid", "plate", "fingerprint", "well", "reviewer", "kind", "c
 class _ImportExport(_Queries):
     """export and import_."""
 
-    def export(self, plate: Any, path: str | os.PathLike[str], what: str = "events") -> Path:
+    def export(self, plate: PlateRef, path: str | os.PathLike[str], what: str = "events") -> Path:
         """Write a plate's annotations to CSV (``.csv``, ``.tsv``) or Parquet (``.parquet``).
 
         ``what="events"`` (default): every event, the form :meth:`import_` reads back (tags as

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from . import schema as S
-from .agreement import agreement_summary, consensus_table
+from .agreement import Agreement, agreement_summary, consensus_table
 from .identities import _Identities
 from .schema import CALLS
 from .transactions import AnnotationStoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .identities import PlateRef
 
 _EVENT_COLUMNS = ["event_id", "uuid", "well", "reviewer", "kind", "call", "confidence", "tags", "note", "time",
                   "undo_of", "undone"]
 
 
-def _plate_order(key: str) -> tuple:
+def _plate_order(key: object) -> tuple[int, str, float, str]:
     row, _, col = str(key).partition("/")
     return (len(row), row, int(col) if col.isdigit() else math.inf, col)
 
@@ -31,7 +37,7 @@ def _plate_order(key: str) -> tuple:
 class _Queries(_Identities):
     """What is in the store, read back as lists and pandas tables."""
 
-    def platemap(self, plate: Any) -> Any:
+    def platemap(self, plate: PlateRef) -> pd.DataFrame | None:
         """The plate map saved last with :meth:`save_platemap`, or None."""
         import pandas as pd
 
@@ -50,7 +56,7 @@ class _Queries(_Identities):
         df.attrs["source"] = row.source
         return df
 
-    def plates(self) -> Any:
+    def plates(self) -> pd.DataFrame:
         """Every plate known to the store: name, fingerprint, location, events, wells called, reviewers."""
         import pandas as pd
 
@@ -81,7 +87,7 @@ class _Queries(_Identities):
         if fingerprint:
             rows = [r for r in rows if r.fingerprint.startswith(fingerprint)]
         if not rows:
-            known = ", ".join(sorted({r.name for r in self.plates().itertuples()})[:10]) or "none"
+            known = ", ".join(sorted(set(self.plates()["name"]))[:10]) or "none"
             raise AnnotationStoreError(f"{self.url}: no plate named {name!r}"
                                        f"{f' with fingerprint {fingerprint}' if fingerprint else ''} (plates: {known})")
         if len(rows) > 1:
@@ -89,7 +95,7 @@ class _Queries(_Identities):
                                        f"{', '.join(r.fingerprint for r in rows)}); give the fingerprint too")
         return rows[0].name, rows[0].fingerprint
 
-    def latest_event_id(self, plate: Any = None) -> int:
+    def latest_event_id(self, plate: PlateRef | None = None) -> int:
         """The newest event id (of a plate, or of the store): cheap to poll for others' changes."""
         query = sa.select(sa.func.max(S.events.c.id))
         with self._read() as conn:
@@ -101,14 +107,14 @@ class _Queries(_Identities):
                 query = query.where(S.events.c.plate_id == pid)
             return int(conn.execute(query).scalar() or 0)
 
-    def _events(self, plate: Any, well: str | None = None) -> Any:
+    def _events(self, plate: PlateRef, well: str | None = None) -> pd.DataFrame:
         import pandas as pd
 
         name, fingerprint, _ = self._identity(plate, allow_name=True)
         e, r, u = S.events, S.reviewers, S.events.alias("u")
         with self._read() as conn:
             pid = self._plate_id(conn, name, fingerprint, create=False)
-            rows: list[Any] = []
+            rows: Sequence[Sequence[object]] = []
             if pid is not None:
                 undone = sa.exists().where(u.c.undo_of == e.c.uuid)
                 query = (
@@ -133,7 +139,7 @@ class _Queries(_Identities):
         df.attrs.update(plate=name, fingerprint=fingerprint)
         return df
 
-    def history(self, plate: Any, well: str | None = None) -> Any:
+    def history(self, plate: PlateRef, well: str | None = None) -> pd.DataFrame:
         """Every event (calls and undos), oldest first; ``undone`` marks calls that were undone.
 
         Columns: event_id, uuid, well, reviewer, kind ("call" or "undo"), call, confidence,
@@ -141,7 +147,7 @@ class _Queries(_Identities):
         """
         return self._events(plate, well).reset_index(drop=True)
 
-    def current(self, plate: Any) -> Any:
+    def current(self, plate: PlateRef) -> pd.DataFrame:
         """Each reviewer's call in force on each well (the latest that was not undone).
 
         Columns: well, reviewer, call, confidence, tags, note, time, event_id, uuid;
@@ -157,7 +163,7 @@ class _Queries(_Identities):
         out.attrs.update(events.attrs)
         return out
 
-    def consensus(self, plate: Any) -> Any:
+    def consensus(self, plate: PlateRef) -> pd.DataFrame:
         """Majority call per well over the reviewers' current calls.
 
         Index: well. Columns: call (missing on a tie), n_reviewers, n_hit, n_candidate, n_reject,
@@ -165,7 +171,7 @@ class _Queries(_Identities):
         """
         return consensus_table(self.current(plate), CALLS)
 
-    def agreement(self, plate: Any) -> dict[str, Any]:
+    def agreement(self, plate: PlateRef) -> Agreement:
         """Agreement between reviewers: Cohen's kappa for two, Fleiss' kappa for more.
 
         See :func:`imaging_explorer.annotations.agreement.agreement_summary` for the keys.

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .schema import CALLS
+
+if TYPE_CHECKING:
+    from .agreement import Agreement
+    from .store import AnnotationStore
 
 __all__ = ["summary_lines"]
 
 
-def _kappa_text(agreement: dict[str, Any]) -> str:
+def _kappa_text(agreement: Agreement) -> str:
     method = {"cohen": "Cohen's kappa", "fleiss": "Fleiss' kappa"}.get(agreement["method"] or "", "kappa")
     if agreement["method"] is None or math.isnan(agreement["kappa"]):
         return f"{method}: n/a ({agreement['reason']})"
@@ -18,7 +22,7 @@ def _kappa_text(agreement: dict[str, Any]) -> str:
     return f"{method} {agreement['kappa']:.2f} over {agreement['n_wells']} wells ({who})"
 
 
-def summary_lines(store: Any, plate: str | None = None, fingerprint: str | None = None) -> list[str]:
+def summary_lines(store: AnnotationStore, plate: str | None = None, fingerprint: str | None = None) -> list[str]:
     """Plates, reviewers, counts per call, conflicts and kappa; one plate when ``plate`` is given."""
     plates = store.plates()
     lines = [f"{store.url} · {store.backend} · "
@@ -27,7 +31,7 @@ def summary_lines(store: Any, plate: str | None = None, fingerprint: str | None 
         name, fp = store.find_plate(plate, fingerprint)
         plates = plates[(plates["name"] == name) & (plates["fingerprint"] == fp)]
     for row in plates.itertuples():
-        ident = (row.name, row.fingerprint)
+        ident = (str(row.name), str(row.fingerprint))  # str already; pandas types the values loosely
         current = store.current(ident)
         lines.append(f"plate {row.name} · fingerprint {row.fingerprint} · {row.events} events · "
                      f"{current['well'].nunique()} wells called")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,6 +23,13 @@ __all__ = ["AnnotationStoreError"]
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None  # typed Optional; a single-row INSERT without RETURNING always has one
+    return int(key[0])
 
 
 class _Transactions:

@@ -12,21 +12,26 @@ import operator
 import re
 import uuid as _uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from . import schema as S
 from .identities import _Identities
 from .schema import CALLS, TAGS
-from .transactions import _now
+from .transactions import _inserted_id, _now
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .identities import PlateKey
 
 
 class _Writes(_Identities):
     """annotate, undo and save_platemap, with the checks of their values."""
 
     @staticmethod
-    def _check_call(call: Any) -> str:
+    def _check_call(call: object) -> str:
         if not isinstance(call, str) or call.strip().lower() not in CALLS:
             raise ValueError(f"call {call!r} is not one of {', '.join(CALLS)}")
         return call.strip().lower()
@@ -65,7 +70,7 @@ class _Writes(_Identities):
         return [t for t in TAGS if t in out]
 
     @staticmethod
-    def _check_reviewer(reviewer: Any) -> str:
+    def _check_reviewer(reviewer: object) -> str:
         if not isinstance(reviewer, str) or not reviewer.strip():
             raise ValueError(f"reviewer must be a non-empty name, got {reviewer!r}")
         name = reviewer.strip()
@@ -74,7 +79,7 @@ class _Writes(_Identities):
         return name
 
     # -- writing -----------------------------------------------------------------------------
-    def annotate(self, plate: Any, well: str, *, call: str, reviewer: str, confidence: int | None = None,
+    def annotate(self, plate: PlateKey, well: str, *, call: str, reviewer: str, confidence: int | None = None,
                  tags: Iterable[str] = (), note: str = "") -> int:
         """Record a reviewer's call on a well; returns the event id once it is committed.
 
@@ -94,12 +99,12 @@ class _Writes(_Identities):
         with self._write() as conn:
             pid = self._plate_id(conn, name, fingerprint, location)
             rid = self._reviewer_id(conn, reviewer)
-            event_id = conn.execute(sa.insert(S.events).values(plate_id=pid, reviewer_id=rid, **row)).inserted_primary_key[0]
+            event_id = _inserted_id(conn.execute(sa.insert(S.events).values(plate_id=pid, reviewer_id=rid, **row)))
         self._plate_ids[(name, fingerprint)] = pid
         self._reviewer_ids[reviewer] = rid
         return int(event_id)
 
-    def undo(self, plate: Any, well: str, reviewer: str) -> int | None:
+    def undo(self, plate: PlateKey, well: str, reviewer: str) -> int | None:
         """Undo the reviewer's latest call on the well that is still in force (a new ``undo`` event).
 
         The call before it (if any) is current again; calling undo again steps further back.
@@ -125,19 +130,19 @@ class _Writes(_Identities):
             ).scalar()
             if target is None:
                 return None
-            event_id = conn.execute(sa.insert(e).values(
+            event_id = _inserted_id(conn.execute(sa.insert(e).values(
                 uuid=str(_uuid.uuid4()), plate_id=pid, well=well, reviewer_id=rid, kind="undo", call=None,
                 confidence=None, tags="[]", note="", created_at=_now(), undo_of=target,
-            )).inserted_primary_key[0]
+            )))
         return int(event_id)
 
-    def save_platemap(self, plate: Any, platemap: Any, source: str = "") -> int:
+    def save_platemap(self, plate: PlateKey, platemap: pd.DataFrame, source: str = "") -> int:
         """Keep a copy of a plate map (from :func:`~imaging_explorer.read_platemap`) with the plate."""
         name, fingerprint, location = self._identity(plate, allow_name=False)
         content = platemap.reset_index().to_json(orient="records", force_ascii=False)
         with self._write() as conn:
             pid = self._plate_id(conn, name, fingerprint, location)
-            new_id = conn.execute(sa.insert(S.platemaps).values(
+            new_id = _inserted_id(conn.execute(sa.insert(S.platemaps).values(
                 plate_id=pid, source=str(source or platemap.attrs.get("source", "")), content=content, created_at=_now(),
-            )).inserted_primary_key[0]
+            )))
         return int(new_id)

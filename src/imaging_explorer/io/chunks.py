@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import numcodecs
 import numpy as np
@@ -27,7 +27,7 @@ _V3_BYTES_CODECS = {"blosc": "blosc", "gzip": "gzip", "zstd": "zstd", "crc32c": 
 Decode = Callable[[bytes], np.ndarray]
 
 
-def fill_scalar(value: Any, dtype: np.dtype) -> Any:
+def fill_scalar(value: object, dtype: np.dtype) -> Any:
     """The fill value of a zarr document as a numpy scalar (None means 0, as zarr-python reads it)."""
     if value is None:
         return dtype.type(0)
@@ -110,7 +110,7 @@ def _v3_decoder_of(codecs_json: str, dtype_str: str, chunks: tuple[int, ...]) ->
     codecs, dtype = json.loads(codecs_json), np.dtype(dtype_str)
     perms: list[tuple[int, ...]] = []
     shape = chunks
-    endian = "<"
+    endian: Literal["<", ">"] = "<"
     post: list[Any] | None = None
     for i, spec in enumerate(codecs):
         name, conf = _v3_spec(spec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from .location import Location, check_key, join_key
 _UNSAFE_CODEC_WORDS = ("pickle", "vlen", "json", "msgpack", "categorize", "object")
 _NUMERIC_KINDS = "biuf"
 
+ZarrFormat = Literal[2, 3]
+
 
 @dataclass(frozen=True)
 class ArrayInfo:
@@ -31,7 +33,7 @@ class ArrayInfo:
     shape: tuple[int, ...]
     dtype: np.dtype
     chunks: tuple[int, ...]
-    zarr_format: int
+    zarr_format: ZarrFormat
     doc: dict[str, Any] = field(repr=False, compare=False)
 
     @property
@@ -67,7 +69,7 @@ def _v3_dtype(data_type: Any) -> np.dtype:
     return np.dtype(str(name))
 
 
-def parse_array_doc(key: str, doc: dict[str, Any], zarr_format: int) -> ArrayInfo:
+def parse_array_doc(key: str, doc: dict[str, Any], zarr_format: ZarrFormat) -> ArrayInfo:
     """Check an array document is safe to decode and summarise it.
 
     Raises PlateError (without the location; the caller adds it) for object,
@@ -106,7 +108,7 @@ def parse_array_doc(key: str, doc: dict[str, Any], zarr_format: int) -> ArrayInf
 class ZarrDocs:
     """Reads group attributes and array metadata of one hierarchy."""
 
-    def __init__(self, location: Location, zarr_format: int, consolidated: dict[str, dict[str, Any]] | None) -> None:
+    def __init__(self, location: Location, zarr_format: ZarrFormat, consolidated: dict[str, dict[str, Any]] | None) -> None:
         self.location = location
         self.zarr_format = zarr_format
         self._consolidated = consolidated
@@ -145,7 +147,7 @@ class ZarrDocs:
         if self.zarr_format == 3:
             keys = {p: join_key(p, "zarr.json") for p in paths}
             raw = self._raw(list(keys.values()))
-            return {p: (None if raw[k] is None else raw[k].get("attributes") or {}) for p, k in keys.items()}
+            return {p: (None if (doc := raw[k]) is None else doc.get("attributes") or {}) for p, k in keys.items()}
         keys = {p: join_key(p, ".zattrs") for p in paths}
         raw = self._raw(list(keys.values()))
         out = {p: raw[k] for p, k in keys.items()}

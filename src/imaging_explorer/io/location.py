@@ -12,10 +12,13 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from ..errors import PlateError
+
+if TYPE_CHECKING:
+    from zarr.abc.store import Store
 
 # Reading many small JSON files from a local disk is fastest on one thread
 # (measured: threads add GIL hand-offs); remote stores batch through fsspec.
@@ -93,7 +96,7 @@ class Location:
         out: dict[str, bytes | None] = {}
         batches = [keys[i : i + _REMOTE_BATCH] for i in range(0, len(keys), _REMOTE_BATCH)]
 
-        def fetch(batch: list[str]) -> dict[str, Any]:
+        def fetch(batch: list[str]) -> dict[str, bytes | BaseException | None]:
             paths = [f"{self.root}/{k}" for k in batch]
             got = self.fs.cat(paths, on_error="return")
             return {k: got.get(p) for k, p in zip(batch, paths)}
@@ -143,7 +146,7 @@ class Location:
             return None
         return sorted(e["name"].rstrip("/").rsplit("/", 1)[-1] for e in entries if e.get("type") == "directory")
 
-    def zarr_store(self) -> Any:
+    def zarr_store(self) -> Store:
         """A read-only zarr-python store on the same root."""
         from zarr.storage import FsspecStore, LocalStore
 

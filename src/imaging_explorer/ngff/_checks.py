@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from .common import SUPPORTED_VERSIONS, is_int, is_number, supported_text
 
@@ -95,7 +94,7 @@ def get_object(items: list, i: int, where: str, ctx: Ctx) -> dict | None:
 
 
 def check_int(obj: dict, key: str, where: str, ctx: Ctx, *, required: bool = False,
-              minimum: int | None = None) -> Any:
+              minimum: int | None = None) -> int | None:
     """Check an integer field with an optional inclusive ``minimum``; return it or None."""
     where = f"{where}.{key}"
     if key not in obj:
@@ -112,7 +111,7 @@ def check_int(obj: dict, key: str, where: str, ctx: Ctx, *, required: bool = Fal
     return value
 
 
-def check_str(obj: dict, key: str, where: str, ctx: Ctx, *, required: bool = False) -> Any:
+def check_str(obj: dict, key: str, where: str, ctx: Ctx, *, required: bool = False) -> str | None:
     """Check a string field; return it or None."""
     if key not in obj:
         if required:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import MetadataError
 
@@ -24,17 +24,17 @@ def supported_text() -> str:
     return "supported: " + ", ".join(SUPPORTED_VERSIONS)
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """True for a JSON integer (bool is not one, although Python says so)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     """True for a JSON number (int or float, not bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def is_alnum(value: object) -> bool:
+def is_alnum(value: object) -> TypeGuard[str]:
     """True for a non-empty ASCII letters-and-digits string (the spec's name pattern)."""
     return isinstance(value, str) and bool(_ALNUM.match(value))
 

@@ -7,8 +7,6 @@ kind, required structure missing, unsafe paths, unsupported versions.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .common import (SUPPORTED_VERSIONS, MetadataError, check_relative_path, detect_kind,
                      is_alnum, is_int, is_wrapped, supported_text)
 from .models import Acquisition, ImageRef, PlateMeta, WellMeta, WellRef
@@ -19,7 +17,7 @@ __all__ = ["parse_plate", "parse_well", "parse_multiscales", "parse_omero",
            "parse_image_label", "parse_labels_group"]
 
 
-def _as_int(value: Any, where: str, warnings: list[str], minimum: int) -> int | None:
+def _as_int(value: object, where: str, warnings: list[str], minimum: int) -> int | None:
     """An integer field read leniently: digit strings are converted, the rest dropped."""
     if isinstance(value, str) and value.strip().isdigit():
         warnings.append(f"{where}: {value!r} is a string; read as the integer {int(value)}")
@@ -66,9 +64,7 @@ def _well_ref(well: dict, path: str, rows: list[str], columns: list[str], here: 
               where: str, warnings: list[str]) -> WellRef:
     row, col = path.split("/")
     ri, ci = well.get("rowIndex"), well.get("columnIndex")
-    ri_ok = is_int(ri) and 0 <= ri < len(rows)
-    ci_ok = is_int(ci) and 0 <= ci < len(columns)
-    if ri_ok and ci_ok:
+    if is_int(ri) and 0 <= ri < len(rows) and is_int(ci) and 0 <= ci < len(columns):
         if (rows[ri], columns[ci]) == (row, col):
             return WellRef(path, row, col, ri, ci)
         if (columns[ci], rows[ri]) == (row, col):

@@ -68,9 +68,9 @@ def _axis(item: object, where: str, warnings: list[str]) -> Axis:
         warnings.append(f"{where}: {item!r} is a bare name, not an axis object")
         return Axis(item, _AXIS_TYPES.get(item))
     name = item.get("name") if isinstance(item, dict) else None
-    if not isinstance(name, str) or not name:
+    if not isinstance(item, dict) or not isinstance(name, str) or not name:
         raise MetadataError(f"{where}.name: missing; the axes cannot be interpreted")
-    kind, unit = item.get("type"), item.get("unit")  # type: ignore[union-attr]
+    kind, unit = item.get("type"), item.get("unit")
     return Axis(name, kind if isinstance(kind, str) else None,
                 unit if isinstance(unit, str) else None)
 
@@ -201,7 +201,7 @@ def _pair(window: dict, keys: tuple[str, str], where: str, warnings: list[str]
             if key in window:
                 warnings.append(f"{where}.{key}: {value!r} is not a number; ignored")
             return None
-        out.append(float(value))  # type: ignore[arg-type]
+        out.append(float(value))
     return out[0], out[1]
 
 

@@ -76,8 +76,8 @@ def _entries(label: dict, key: str, where: str, warnings: list[str]
 
 def _label_int(entry: dict, where: str, seen: dict, warnings: list[str]) -> int | None:
     value = entry.get("label-value")
-    if is_number(value) and float(value) == int(value):  # type: ignore[arg-type]
-        value = int(value)  # type: ignore[arg-type]
+    if is_number(value) and float(value) == int(value):
+        value = int(value)
         if value in seen:
             warnings.append(f"{where}.label-value: duplicate {value}; the first one is kept")
             return None

@@ -69,7 +69,7 @@ def _rules_version(expected: str | None, declared: object, wrapped: bool) -> str
     if expected is not None:
         return expected
     if declared in SUPPORTED_VERSIONS:
-        return declared  # type: ignore[return-value]
+        return declared
     return "0.5" if wrapped else "0.4"
 
 
@@ -161,17 +161,17 @@ def _wells(plate: dict, rows: list | None, columns: list | None, where: str, ctx
 
 
 def _acquisitions(plate: dict, where: str, ctx: Ctx) -> None:
-    items = c.get_list(plate, "acquisitions", where, ctx, required=False, min_items=0)
-    seen: set[int] = set()
-    for i in range(len(items or ())):
+    items = c.get_list(plate, "acquisitions", where, ctx, required=False, min_items=0) or []
+    seen: set[int | None] = set()
+    for i in range(len(items)):
         here = f"{where}.acquisitions[{i}]"
-        acq = c.get_object(items, i, f"{where}.acquisitions", ctx)  # type: ignore[arg-type]
+        acq = c.get_object(items, i, f"{where}.acquisitions", ctx)
         if acq is None:
             continue
         ident = c.check_int(acq, "id", here, ctx, required=True, minimum=0)
         if ident is not None and ident in seen:
             ctx.add(f"{here}.id", f"duplicate acquisition id {ident}")
-        seen.add(ident)  # type: ignore[arg-type]
+        seen.add(ident)
         c.check_int(acq, "maximumfieldcount", here, ctx, minimum=1)
         c.check_str(acq, "name", here, ctx)
         c.check_str(acq, "description", here, ctx)

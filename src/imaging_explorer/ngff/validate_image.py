@@ -59,7 +59,7 @@ def _axes(ms: dict, where: str, ctx: Ctx) -> int | None:
     where = f"{where}.axes"
     if not 2 <= len(axes) <= 5:
         ctx.add(where, f"has {len(axes)} axes; 2 to 5 are required")
-    names: set[str] = set()
+    names: set[str | None] = set()
     kinds: list[str] = []
     for i in range(len(axes)):
         axis = c.get_object(axes, i, where, ctx)
@@ -68,7 +68,7 @@ def _axes(ms: dict, where: str, ctx: Ctx) -> int | None:
         name = c.check_str(axis, "name", f"{where}[{i}]", ctx, required=True)
         if name is not None and name in names:
             ctx.add(f"{where}[{i}].name", f"duplicate axis name {name!r}")
-        names.add(name)  # type: ignore[arg-type]
+        names.add(name)
         kind = c.check_str(axis, "type", f"{where}[{i}]", ctx)
         c.check_str(axis, "unit", f"{where}[{i}]", ctx)
         # Untyped and custom axes count with channel: "channel or a null / custom type".
@@ -107,15 +107,15 @@ def _transforms(obj: dict, ndim: int | None, where: str, ctx: Ctx,
         t = c.get_object(items, i, where, ctx)
         kind = c.check_str(t, "type", f"{where}[{i}]", ctx, required=True) if t else None
         kinds.append(kind)
-        if kind not in ("scale", "translation"):
+        if kind not in ("scale", "translation") or t is None:  # no t: kind is None
             if kind is not None:
                 ctx.add(f"{where}[{i}].type", f"{kind!r} is not allowed here; "
                         "expected 'scale', optionally followed by 'translation'")
             continue
         # 0.4 lets a transform point at binary data via "path" instead of listing values.
-        if kind not in t and isinstance(t.get("path"), str):  # type: ignore[union-attr]
+        if kind not in t and isinstance(t.get("path"), str):
             continue
-        if kind not in t:  # type: ignore[operator]
+        if kind not in t:
             ctx.add(f"{where}[{i}]", f"has type {kind!r} but no {kind!r} list")
         elif c.check_numbers(t[kind], f"{where}[{i}].{kind}", ctx, ndim) and kind == "scale":
             scale = t[kind]
@@ -221,4 +221,4 @@ def validate_labels_group(labels: object, where: str, ctx: Ctx) -> None:
             ctx.add(f"{where}[{i}]", f"{problem}; expected a relative path inside the group")
         elif path in seen:
             ctx.add(f"{where}[{i}]", f"duplicate {path!r}")
-        seen.add(path)  # type: ignore[arg-type]
+        seen.add(path)

@@ -111,7 +111,8 @@ class OverviewLayout:
         return well, (i if i < self._counts[well] else None)
 
 
-def _grid(n: int) -> tuple[int, int]:
+def tile_grid(n: int) -> tuple[int, int]:
+    """(rows, columns) of the most nearly square grid for n tiles, filled row by row."""
     cols = max(1, math.ceil(math.sqrt(n)))
     return max(1, math.ceil(n / cols)), cols
 
@@ -144,9 +145,9 @@ def plate_layout(
     OverviewLayout
     """
     n_fields = max([len(w.fields) for w in plate.wells.values()] or [1])
-    grid = _grid(n_fields)
+    grid = tile_grid(n_fields)
     if tile is None:
-        shapes = Counter()
+        shapes: Counter[tuple[int, int]] = Counter()
         for w in plate.wells.values():
             for f in w.fields:
                 names, info = axis_names(f), f.arrays[choose_level(f, min_size)]

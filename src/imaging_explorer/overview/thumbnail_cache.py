@@ -116,7 +116,7 @@ class ThumbnailCache:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.folder)
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, **members)
+                np.savez(f, allow_pickle=False, **members)  # numeric blobs only: never write a pickle
             os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):

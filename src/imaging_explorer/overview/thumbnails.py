@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..plate import Field, Plate
     from ..io.documents import ArrayInfo
     from ..io.location import Location
-    from .cache import ThumbnailCache
+    from .thumbnail_cache import ThumbnailCache
 
 ZMode = Literal["middle", "max"]
 # after this many failed single-key retries in a row the store is taken to be gone

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import PlateError
 from ..io.documents import ArrayInfo
-from ..ngff import ImageLabel, Multiscale
+from ..ngff import Acquisition, ImageLabel, Multiscale
 
 if TYPE_CHECKING:
     import dask.array as da
+    import numpy as np
 
     from ..io.location import Location
     from .source import PlateSource
@@ -51,7 +52,7 @@ class _MultiscaleImage:
         return self.arrays[0].shape
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> np.dtype:
         return self.arrays[0].dtype
 
     def scale(self, level: int = 0) -> tuple[float, ...]:
@@ -134,7 +135,7 @@ class Plate:
     columns: list[str]
     wells: dict[str, Well]
     missing_wells: dict[str, str]
-    acquisitions: list[Any]
+    acquisitions: list[Acquisition]
     field_count: int | None
     warnings: list[str]
     fingerprint: str  # hash of the plate metadata: the same plate wherever its folder is

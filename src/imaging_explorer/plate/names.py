@@ -177,7 +177,7 @@ def step_well(plate: Plate, current: str | None, step: int) -> str | None:
     if pos is None:
         raise ValueError(f"{current!r} is not a well of this plate")
     # A well without images sits between two existing ones: one step lands on a neighbour.
-    positions = [_position(plate, k) for k in order]
+    positions = [(plate.wells[k].row_index, plate.wells[k].column_index) for k in order]
     after = bisect.bisect_left(positions, pos)
     if step > 0:
         i = after + step - 1

@@ -19,6 +19,7 @@ from ..io.documents import ArrayInfo, ZarrDocs
 from ..io.location import Location, join_key
 from ..ngff import (
     MetadataError,
+    Multiscale,
     check_relative_path,
     detect_kind,
     parse_multiscales,
@@ -139,7 +140,7 @@ def _read_fields(
     keys = [key for items in refs.values() for key, _ in items]
     attrs_of = docs.group_attrs_many(keys)
     memo = _Memo()
-    parsed: dict[str, tuple[Any, dict[str, Any]]] = {}
+    parsed: dict[str, tuple[Multiscale, dict[str, Any]]] = {}
     problems: dict[str, list[str]] = {w: [] for w in refs}
     for well_path, items in refs.items():
         for key, _ in items:

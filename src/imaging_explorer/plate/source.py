@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from ..errors import PlateError
 from ..io.documents import ArrayInfo, ZarrDocs
 from ..io.location import join_key
-from ..ngff import MetadataError, parse_image_label, parse_labels_group, parse_multiscales
+from ..ngff import ImageLabel, MetadataError, Multiscale, parse_image_label, parse_labels_group, parse_multiscales
 from .model import Field, Labels
 
 if TYPE_CHECKING:
     import dask.array as da
+    from zarr.abc.store import Store
+
+_R = TypeVar("_R")
+_Ts = TypeVarTuple("_Ts")
 
 
 class PlateSource:
@@ -32,7 +37,7 @@ class PlateSource:
         self._lock = threading.RLock()  # label metadata may be asked for from worker threads
 
     @cached_property
-    def zarr_store(self) -> Any:
+    def zarr_store(self) -> Store:
         return self.docs.location.zarr_store()
 
     def dask_array(self, info: ArrayInfo) -> da.Array:
@@ -57,7 +62,8 @@ class PlateSource:
                 self._labels.update(read_labels(self.docs, todo, self))
 
 
-def levels_of(key: str, ms: Any, arrays: dict[str, Any], warnings: list[str]) -> tuple[Any, tuple[ArrayInfo, ...]]:
+def levels_of(key: str, ms: Multiscale, arrays: dict[str, ArrayInfo | PlateError | None],
+              warnings: list[str]) -> tuple[Multiscale, tuple[ArrayInfo, ...]]:
     """The arrays of a multiscale, checked; later levels that are missing are dropped."""
     infos: list[ArrayInfo] = []
     for ds in ms.datasets:
@@ -82,9 +88,9 @@ class _Memo:
     document, and a plate's fields mostly share theirs (measured: halves the open time)."""
 
     def __init__(self) -> None:
-        self._done: dict[tuple[Any, ...], tuple[dict[str, Any], Any]] = {}
+        self._done: dict[tuple[object, ...], tuple[dict[str, Any], Any]] = {}
 
-    def __call__(self, parse: Any, attrs: dict[str, Any], *args: Any) -> Any:
+    def __call__(self, parse: Callable[[dict[str, Any], *_Ts], _R], attrs: dict[str, Any], *args: *_Ts) -> _R:
         key = (parse, id(attrs), *args)
         if key not in self._done:
             self._done[key] = (attrs, parse(attrs, *args))  # holding attrs keeps its id unique
@@ -110,7 +116,7 @@ def read_labels(docs: ZarrDocs, fields: list[Field], source: PlateSource) -> dic
         names[f.path] = found
     image_keys = {(f.path, n): join_key(f.path, "labels", n) for f in fields for n in names[f.path]}
     image_attrs = docs.group_attrs_many(list(image_keys.values()))
-    parsed: dict[tuple[str, str], Any] = {}
+    parsed: dict[tuple[str, str], tuple[str, Multiscale, ImageLabel | None]] = {}
     for ident, key in image_keys.items():
         attrs = image_attrs[key]
         try:

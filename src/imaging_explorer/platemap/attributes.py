@@ -7,17 +7,20 @@ source) rather than a file; what it finds is checked like any other table.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .cells import _norm
 from ..errors import PlateMapError
 
+if TYPE_CHECKING:
+    from ..plate import Plate
+
 ATTRIBUTE_KEY = "platemap"
 
 
-def _table_from_attr(value: Any) -> pd.DataFrame | None:
+def _table_from_attr(value: object) -> pd.DataFrame | None:
     if isinstance(value, list) and all(isinstance(r, Mapping) for r in value):
         return pd.DataFrame.from_records(list(value)) if value else None
     if isinstance(value, Mapping) and value and all(isinstance(v, list) for v in value.values()):
@@ -25,7 +28,7 @@ def _table_from_attr(value: Any) -> pd.DataFrame | None:
     return None
 
 
-def _from_plate_attrs(plate: Any) -> tuple[str, pd.DataFrame] | None:
+def _from_plate_attrs(plate: Plate) -> tuple[str, pd.DataFrame] | None:
     """The plate map held in the plate's or its wells' attributes, as (label, table)."""
     source = getattr(plate, "_source", None)
     docs = getattr(source, "docs", None)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
-
 import pandas as pd
 
 __all__ = ["split_well_label"]
@@ -34,7 +32,8 @@ def _row_letters(index: int) -> str:
     return out
 
 
-def _is_blank(value: Any) -> bool:
+def is_blank(value: object) -> bool:
+    """No value: None, NaN, pandas NA/NaT or an empty (whitespace) string; for table cells of any source."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -47,8 +46,8 @@ def _is_blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _text(value: Any) -> str:
-    if _is_blank(value):
+def _text(value: object) -> str:
+    if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

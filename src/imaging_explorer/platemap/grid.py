@@ -6,21 +6,24 @@ numerically) and the keys it writes, including wells the plate lists as missing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .cells import _row_letters
+
+if TYPE_CHECKING:
+    from ..plate import Plate
 
 
 class _Grid:
     """Turns (row, column) as found in a plate map into the plate's well key."""
 
-    def __init__(self, plate: Any | None) -> None:
+    def __init__(self, plate: Plate | None) -> None:
         self.plate = plate
         if plate is None:
             return
         self.rows = {str(r).upper(): str(r) for r in plate.rows}
         self.row_list = [str(r) for r in plate.rows]
-        self.columns: dict[Any, str] = {}
+        self.columns: dict[int | str, str] = {}
         for c in plate.columns:
             c = str(c)
             self.columns[int(c) if c.strip().isdigit() else c] = c
@@ -44,13 +47,11 @@ class _Grid:
                 row = self.row_list[n - 1]
             else:
                 row = _row_letters(n) if n > 0 else row
-        col_id: Any = int(column) if column.isdigit() else column
+        col_id: int | str = int(column) if column.isdigit() else column
         if self.plate is None:
             if not row or not column:
                 return "row or column missing"
-            rname = row.upper()
-            cname = str(col_id)
-            return f"{rname}/{cname}", rname, cname
+            return f"{row.upper()}/{col_id}", row.upper(), str(col_id)
         rname = self.rows.get(row.upper())
         cname = self.columns.get(col_id)
         if rname is None or cname is None:

@@ -10,13 +10,18 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .attributes import ATTRIBUTE_KEY, _from_plate_attrs
 from ..errors import PlateMapError
 from .validation import _build
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+    from ..plate import Plate
 
 __all__ = ["find_platemap", "read_platemap"]
 
@@ -47,11 +52,15 @@ def _read_text_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]
     return header, rows
 
 
+def _is_plate(source: object) -> TypeIs[Plate]:
+    return hasattr(source, "wells") and hasattr(source, "fingerprint")
+
+
 def _frame_rows(df: pd.DataFrame) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     return [str(c) for c in df.columns], [(i + 1, list(values)) for i, values in enumerate(df.itertuples(index=False))]
 
 
-def read_platemap(source: Any, plate: Any | None = None) -> pd.DataFrame:
+def read_platemap(source: str | os.PathLike[str] | pd.DataFrame | Plate, plate: Plate | None = None) -> pd.DataFrame:
     """Read and check a plate map; see the module documentation for the accepted forms.
 
     Parameters
@@ -69,7 +78,7 @@ def read_platemap(source: Any, plate: Any | None = None) -> pd.DataFrame:
     PlateMapError
         Listing every problem, each with its line (or row) number.
     """
-    if hasattr(source, "wells") and hasattr(source, "fingerprint"):  # a Plate
+    if _is_plate(source):
         found = _from_plate_attrs(source)
         if found is None:
             raise PlateMapError(str(source.location), [f"no {ATTRIBUTE_KEY!r} attribute in the plate or its wells"])
@@ -98,7 +107,7 @@ def read_platemap(source: Any, plate: Any | None = None) -> pd.DataFrame:
     raise PlateMapError(str(path), [f"unknown file type {suffix or '(none)'!r}: use .csv, .tsv or .parquet"])
 
 
-def find_platemap(plate: Any) -> pd.DataFrame | None:
+def find_platemap(plate: Plate) -> pd.DataFrame | None:
     """The plate map of a plate: from its zarr attributes, else a ``<stem>_platemap.csv`` (or
     ``.tsv`` / ``.parquet``) file beside a local plate folder; None when there is none.
 

@@ -7,10 +7,11 @@ part of reading it; named ``replicate_wells`` so as not to shadow the function i
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import pandas as pd
 
-from .cells import _is_blank
+from .cells import is_blank
 
 __all__ = ["replicates"]
 
@@ -23,9 +24,9 @@ def replicates(platemap: pd.DataFrame, well_key: str) -> list[str]:
     """
     if well_key not in platemap.index:
         raise KeyError(f"well {well_key!r} is not in the plate map")
-    me = platemap.loc[well_key]
+    me = cast(pd.Series, platemap.loc[well_key])  # one row: read_platemap refuses a well listed twice
     cpd = me["compound_id"]
-    if _is_blank(cpd) or not str(cpd):
+    if is_blank(cpd) or not str(cpd):
         return []
     conc = float(me["concentration"])
     same = platemap[platemap["compound_id"] == cpd]

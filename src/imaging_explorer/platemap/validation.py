@@ -10,13 +10,17 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .cells import _is_blank, _norm, _text, _unit_factor, split_well_label
+from .cells import is_blank, _norm, _text, _unit_factor, split_well_label
 from ..errors import PlateMapError, PlateMapWarning
 from .grid import _Grid
+
+if TYPE_CHECKING:
+    from ..plate import Plate
 
 __all__ = ["ROLES"]
 
@@ -31,8 +35,40 @@ _ROLE_SYNONYMS = {
 _CONC_RE = re.compile(r"^(?:concentration|conc)(?:[_ \-]?\(?(pm|nm|um|µm|μm|mm|m)\)?)?$")
 
 
-def _build(source: str, header: list[str], rows: list[tuple[int, list[Any]]], plate: Any | None, where: str) -> pd.DataFrame:
-    problems: list[str] = []
+@dataclass
+class _Columns:
+    """Where each known column sits in the header (None: absent), and the rest kept as extras."""
+
+    well: int | None
+    row: int | None
+    col: int | None
+    cpd: int | None
+    role: int | None
+    unit: int | None
+    conc: int | None
+    conc_factor: float | None  # from the concentration column's name ("concentration_nM")
+    extras: list[int]
+
+
+@dataclass
+class _Table:
+    """The checked rows, column by column."""
+
+    keys: list[str] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)
+    cols: list[str] = field(default_factory=list)
+    cpds: list[str] = field(default_factory=list)
+    concs: list[float] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    extras: list[list[Any]] = field(default_factory=list)
+
+
+def _cell(cells: list[Any], i: int | None) -> Any:
+    return cells[i] if i is not None and i < len(cells) else None
+
+
+def _match_columns(source: str, header: list[str], where: str, problems: list[str]) -> _Columns:
+    """Find the known columns by name; PlateMapError when no well column is there."""
     names = [_norm(h) for h in header]
     index_of: dict[str, int] = {}
     for i, n in enumerate(names):
@@ -62,107 +98,126 @@ def _build(source: str, header: list[str], rows: list[tuple[int, list[Any]]], pl
         problems.append("no well column: give 'well' (A01, A1 or A/1) or 'row' and 'column'")
         raise PlateMapError(source, problems)
     if c_conc is not None and conc_factor is None and c_unit is None:
+        # stacklevel 4: the code that called read_platemap (via _build and read_platemap)
         warnings.warn(f"{source}: column {header[c_conc]!r} has no unit; taken as µM (name it concentration_uM "
-                      "or add a unit column to be explicit)", PlateMapWarning, stacklevel=3)
+                      "or add a unit column to be explicit)", PlateMapWarning, stacklevel=4)
         conc_factor = 1.0
     used = {i for i in (c_well, c_row, c_col, c_cpd, c_role, c_unit, c_conc) if i is not None}
     extras = [i for i in range(len(header)) if i not in used]
+    return _Columns(c_well, c_row, c_col, c_cpd, c_role, c_unit, c_conc, conc_factor, extras)
 
-    grid = _Grid(plate)
+
+def _find_well(cells: list[Any], c: _Columns, grid: _Grid, at: str) -> tuple[str, str, str] | str:
+    """(key, row name, column name) of a row's well, or the problem to report."""
+    found: tuple[str, str, str] | str
+    if c.well is not None and _text(_cell(cells, c.well)):
+        well = _text(_cell(cells, c.well))
+        parsed = split_well_label(well)
+        if parsed is None:
+            return f"{at}: {well!r} is not a well name (use A01, A1 or A/1)"
+        found = grid.key(parsed[0], str(parsed[1]))
+        if isinstance(found, tuple) and c.row is not None and c.col is not None and _text(_cell(cells, c.row)):
+            row, col = _text(_cell(cells, c.row)), _text(_cell(cells, c.col))
+            other = grid.key(row, col)
+            if isinstance(other, tuple) and other[0] != found[0]:
+                return f"{at}: well {well} but row {row!r}, column {col!r}"
+    elif c.row is not None and c.col is not None:
+        found = grid.key(_text(_cell(cells, c.row)), _text(_cell(cells, c.col)))
+    else:
+        return f"{at}: no well given"
+    return f"{at}: {found}" if isinstance(found, str) else found
+
+
+def _concentration(cells: list[Any], c: _Columns, at: str, problems: list[str]) -> float:
+    """The row's concentration in µM; NaN when none is given or it is not usable (reported)."""
+    raw = _cell(cells, c.conc)
+    if is_blank(raw):
+        return math.nan
+    try:
+        value = float(str(raw).strip().replace(",", ".") if isinstance(raw, str) else raw)
+    except (TypeError, ValueError):
+        problems.append(f"{at}: concentration {_text(raw)!r} is not a number")
+        return math.nan
+    if math.isnan(value):
+        return math.nan
+    factor = c.conc_factor
+    if c.unit is not None:
+        unit = _text(_cell(cells, c.unit))
+        if unit:
+            factor = _unit_factor(unit)
+            if factor is None:
+                problems.append(f"{at}: unknown concentration unit {unit!r} (use pM, nM, uM, µM, mM or M)")
+        elif factor is None:
+            problems.append(f"{at}: concentration {_text(raw)} has no unit")
+    if value < 0 or math.isinf(value):
+        problems.append(f"{at}: concentration {_text(raw)} must be a finite number ≥ 0")
+    elif factor is not None:
+        return value * factor
+    return math.nan
+
+
+def _check_rows(header: list[str], rows: list[tuple[int, list[Any]]], c: _Columns, grid: _Grid, where: str,
+                problems: list[str]) -> _Table:
+    """Check every row; the good ones make the table, the problems of the others are collected."""
+    out = _Table(extras=[[] for _ in c.extras])
     seen: dict[str, int] = {}
-    out_keys, out_rows, out_cols, cpds, concs, roles = [], [], [], [], [], []
-    extra_values: list[list[Any]] = [[] for _ in extras]
     for number, cells in rows:
         at = f"{where} {number}"
-
-        def cell(i: int | None, cells: list[Any] = cells) -> Any:
-            return cells[i] if i is not None and i < len(cells) else None
-
-        if where == "line" and len(cells) > len(header) and any(_text(c) for c in cells[len(header):]):
+        if where == "line" and len(cells) > len(header) and any(_text(v) for v in cells[len(header):]):
             problems.append(f"{at}: {len(cells)} cells but the header has {len(header)} columns")
-        # the well
-        found: tuple[str, str, str] | str
-        if c_well is not None and _text(cell(c_well)):
-            parsed = split_well_label(_text(cell(c_well)))
-            if parsed is None:
-                problems.append(f"{at}: {_text(cell(c_well))!r} is not a well name (use A01, A1 or A/1)")
-                continue
-            found = grid.key(parsed[0], str(parsed[1]))
-            if isinstance(found, tuple) and c_row is not None and c_col is not None and _text(cell(c_row)):
-                other = grid.key(_text(cell(c_row)), _text(cell(c_col)))
-                if isinstance(other, tuple) and other[0] != found[0]:
-                    problems.append(f"{at}: well {_text(cell(c_well))} but row {_text(cell(c_row))!r}, "
-                                    f"column {_text(cell(c_col))!r}")
-                    continue
-        elif c_row is not None and c_col is not None:
-            found = grid.key(_text(cell(c_row)), _text(cell(c_col)))
-        else:
-            problems.append(f"{at}: no well given")
-            continue
+        found = _find_well(cells, c, grid, at)
         if isinstance(found, str):
-            problems.append(f"{at}: {found}")
+            problems.append(found)
             continue
         key, rname, cname = found
         if key in seen:
             problems.append(f"{at}: well {rname}{cname} is listed twice (also {where} {seen[key]})")
             continue
         seen[key] = number
-        # compound and concentration
-        cpd = _text(cell(c_cpd))
-        conc = math.nan
-        raw = cell(c_conc)
-        if not _is_blank(raw):
-            try:
-                value = float(str(raw).strip().replace(",", ".") if isinstance(raw, str) else raw)
-            except (TypeError, ValueError):
-                problems.append(f"{at}: concentration {_text(raw)!r} is not a number")
-                value = math.nan
-            if not math.isnan(value):
-                factor = conc_factor
-                if c_unit is not None:
-                    unit = _text(cell(c_unit))
-                    if unit:
-                        factor = _unit_factor(unit)
-                        if factor is None:
-                            problems.append(f"{at}: unknown concentration unit {unit!r} (use pM, nM, uM, µM, mM or M)")
-                    elif factor is None:
-                        problems.append(f"{at}: concentration {_text(raw)} has no unit")
-                if value < 0 or math.isinf(value):
-                    problems.append(f"{at}: concentration {_text(raw)} must be a finite number ≥ 0")
-                elif factor is not None:
-                    conc = value * factor
-        # role
-        role_text = _text(cell(c_role))
-        if role_text:
-            role = _ROLE_SYNONYMS.get(_norm(role_text))
-            if role is None:
-                problems.append(f"{at}: unknown role {role_text!r} (use {', '.join(ROLES)})")
-                continue
-        else:
-            role = "sample" if cpd else "empty"
-        out_keys.append(key)
-        out_rows.append(rname)
-        out_cols.append(cname)
-        cpds.append(cpd)
-        concs.append(conc)
-        roles.append(role)
-        for j, i in enumerate(extras):
-            v = cell(i)
-            extra_values[j].append("" if v is None else v)
-    if problems:
-        raise PlateMapError(source, problems)
-    data: dict[str, Any] = {"row": out_rows, "column": out_cols, "compound_id": cpds,
-                            "concentration": pd.array(concs, dtype="float64"), "role": roles}
+        cpd = _text(_cell(cells, c.cpd))
+        conc = _concentration(cells, c, at, problems)
+        role_text = _text(_cell(cells, c.role))
+        role = _ROLE_SYNONYMS.get(_norm(role_text)) if role_text else ("sample" if cpd else "empty")
+        if role is None:
+            problems.append(f"{at}: unknown role {role_text!r} (use {', '.join(ROLES)})")
+            continue
+        out.keys.append(key)
+        out.rows.append(rname)
+        out.cols.append(cname)
+        out.cpds.append(cpd)
+        out.concs.append(conc)
+        out.roles.append(role)
+        for j, i in enumerate(c.extras):
+            v = _cell(cells, i)
+            out.extras[j].append("" if v is None else v)
+    return out
+
+
+def _frame(source: str, header: list[str], extras: list[int], table: _Table, plate: Plate | None) -> pd.DataFrame:
+    """The plate map DataFrame: known columns first, then the extras; in plate order with a plate."""
+    data: dict[str, Any] = {"row": table.rows, "column": table.cols, "compound_id": table.cpds,
+                            "concentration": pd.array(table.concs, dtype="float64"), "role": table.roles}
     for j, i in enumerate(extras):
         name = str(header[i]).strip() or f"column_{i + 1}"
         while name in data:
             name += "_"
-        data[name] = extra_values[j]
-    df = pd.DataFrame(data, index=pd.Index(out_keys, name="well"))
+        data[name] = table.extras[j]
+    df = pd.DataFrame(data, index=pd.Index(table.keys, name="well"))
     if plate is not None:  # plate order: row by row
         rpos = {r: i for i, r in enumerate(str(r) for r in plate.rows)}
         cpos = {c: i for i, c in enumerate(str(c) for c in plate.columns)}
-        order = sorted(range(len(df)), key=lambda k: (rpos.get(out_rows[k], 0), cpos.get(out_cols[k], 0)))
+        order = sorted(range(len(df)), key=lambda k: (rpos.get(table.rows[k], 0), cpos.get(table.cols[k], 0)))
         df = df.iloc[order]
     df.attrs["source"] = source
     return df
+
+
+def _build(source: str, header: list[str], rows: list[tuple[int, list[Any]]], plate: Plate | None,
+           where: str) -> pd.DataFrame:
+    """Check a table (header and numbered rows) and build the plate map; PlateMapError lists every problem."""
+    problems: list[str] = []
+    columns = _match_columns(source, header, where, problems)
+    table = _check_rows(header, rows, columns, _Grid(plate), where, problems)
+    if problems:
+        raise PlateMapError(source, problems)
+    return _frame(source, header, columns.extras, table, plate)

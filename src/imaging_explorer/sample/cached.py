@@ -10,32 +10,42 @@ would take for a good one.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from .._dirs import cache_dir
 
+
+class SampleParams(TypedDict, total=False):
+    """The shape of a sample plate: keyword arguments of ``make_sample_plate``."""
+
+    rows: int
+    columns: int
+    fields: int
+    size: int
+
+
 # The sample the demo and the napari "Sample screening plate" show.
-SAMPLE_PARAMS: dict[str, int] = {"rows": 8, "columns": 12, "fields": 2, "size": 512}
+SAMPLE_PARAMS: SampleParams = {"rows": 8, "columns": 12, "fields": 2, "size": 512}
 
 # Name of the file (inside the cache folder) that holds the plate's path relative to it.
 _MARKER = "plate-path.txt"
 
 
-def sample_cache_path(**params: int) -> Path:
+def sample_cache_path(**params: Unpack[SampleParams]) -> Path:
     """The cache folder that holds the sample plate made with ``params``.
 
     ``params`` default to :data:`SAMPLE_PARAMS`; other values get their own folder,
     so a plate of another shape never stands in for the default one.
     """
-    p = {**SAMPLE_PARAMS, **params}
-    tag = "-".join(f"{k}{p[k]}" for k in sorted(p))
+    p: SampleParams = {**SAMPLE_PARAMS, **params}
+    tag = "-".join(f"{k}{v}" for k, v in sorted(p.items()))
     return cache_dir() / f"sample-{tag}"
 
 
-def cached_sample_plate(**params: int) -> Path | None:
+def cached_sample_plate(**params: Unpack[SampleParams]) -> Path | None:
     """The plate path of an already made sample, or None when there is none yet."""
     folder = sample_cache_path(**params)
     marker = folder / _MARKER
@@ -45,7 +55,7 @@ def cached_sample_plate(**params: int) -> Path | None:
     return plate if plate.is_dir() else None
 
 
-def ensure_sample_plate(**params: int) -> Path:
+def ensure_sample_plate(**params: Unpack[SampleParams]) -> Path:
     """Make the sample plate in the cache if absent; return the plate's path.
 
     Safe against interruption and against two processes doing it at once: the plate is
@@ -62,7 +72,8 @@ def ensure_sample_plate(**params: int) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        result = make_sample_plate(tmp / "sample.zarr", **{**SAMPLE_PARAMS, **params})
+        shape: SampleParams = {**SAMPLE_PARAMS, **params}
+        result = make_sample_plate(tmp / "sample.zarr", **shape)
         relative = Path(result.plate).resolve().relative_to(tmp.resolve())
         (tmp / _MARKER).write_text(f"{relative.as_posix()}\n", encoding="utf-8")
         try:

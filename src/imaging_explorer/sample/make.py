@@ -158,8 +158,8 @@ def _run_workers(work: Path, root: Path, plans: list[WellPlan], fields: int, siz
         counts: dict[str, list[tuple[int, int]]] = {}
         for i, proc in enumerate(procs):
             if proc.wait():
-                log = (work / f"job-{i}.log").read_text(errors="replace")
-                raise RuntimeError(f"sample plate worker {i} failed (exit {proc.returncode}):\n{log}")
+                output = (work / f"job-{i}.log").read_text(errors="replace")
+                raise RuntimeError(f"sample plate worker {i} failed (exit {proc.returncode}):\n{output}")
             result = json.loads((work / f"job-{i}.json.result").read_text(encoding="utf-8"))
             counts.update({k: [tuple(c) for c in v] for k, v in result.items()})
         return counts

@@ -10,6 +10,8 @@ kind.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Literal
 
 import numcodecs
 import zarr
@@ -101,11 +103,11 @@ def label_attrs(n_levels: int, version: str) -> dict:
                   "image-label": label}, version)
 
 
-def _zarr_format(version: str) -> int:
+def _zarr_format(version: str) -> Literal[2, 3]:
     return 3 if version == "0.5" else 2
 
 
-def _documents(build) -> list[tuple[str, bytes]]:
+def _documents(build: Callable[[MemoryStore], object]) -> list[tuple[str, bytes]]:
     """Run ``build(store)`` on an empty in-memory zarr store; return the documents it wrote.
 
     Empty zarr v2 ``.zattrs`` (``{}``; optional in the v2 spec) are left out: they would be

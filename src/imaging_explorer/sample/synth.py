@@ -31,7 +31,7 @@ PAD = CELL_HALF  # canvas margin so stamps never need clipping
 N_STAMPS = 32
 
 
-def _ellipses(rng: np.random.Generator, n: int, half: int, axes: tuple[float, float]):
+def _ellipses(rng: np.random.Generator, n: int, half: int, axes: tuple[float, float]) -> np.ndarray:
     """``n`` random ellipses: normalised radius d (1 on the outline) on a (2h+1)^2 grid."""
     yy, xx = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float64)
     a = rng.uniform(*axes, size=n)[:, None, None]

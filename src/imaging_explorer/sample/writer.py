@@ -16,8 +16,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import Final
 
 import numcodecs
 import numpy as np
@@ -26,7 +28,8 @@ from .layout import WellPlan
 from .synth import Stamps, downsample_mean, downsample_pick, level_shapes, render_field
 
 CHUNK = 256
-CNAME, CLEVEL, SHUFFLE = "lz4", 5, numcodecs.Blosc.SHUFFLE
+CNAME: Final = "lz4"  # Final keeps the literal type zarr's BloscCodec asks for
+CLEVEL, SHUFFLE = 5, numcodecs.Blosc.SHUFFLE
 
 Documents = list[tuple[str, bytes]]
 
@@ -50,7 +53,7 @@ class ChunkWriter:
                                                      blocksize=0, typesize=itemsize)
         return self._codecs[itemsize]
 
-    def encode(self, a: np.ndarray, chunks: tuple[int, ...], skip_empty: bool):
+    def encode(self, a: np.ndarray, chunks: tuple[int, ...], skip_empty: bool) -> Iterator[tuple[str, bytes]]:
         """Yield (key, bytes) per chunk of ``a``; all-zero chunks are left out when ``skip_empty``."""
         codec = self.codec(a.dtype.itemsize)
         grid = [range(0, n, c) for n, c in zip(a.shape, chunks, strict=True)]

@@ -1,0 +1,250 @@
+"""The "Plate browser" dock: a thin view of the viewer's plate browser (controller and state).
+
+Plate summary, go-to line ("C07", "C7", "C/7"), previous/next well and field, back to the
+overview, a compact well grid, field selector and "tile fields", label display, channel
+settings of the whole plate, and the hotkeys. Every action is a controller call; the dock
+reads ``ctrl.state`` when the controller's signals say something changed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from imaging_explorer.plate import well_name
+
+from ..browser.hotkeys import BROWSER_KEYS
+from ..browser.platemap_text import compound_line
+from ..keys import help_text
+from ..session import browser_for
+from .channel_panel import ChannelPanel
+from .signals import connect_while_alive
+from .well_grid import WellGrid
+
+if TYPE_CHECKING:
+    import napari
+
+
+class BrowserDock(QWidget):
+    """Dock widget of the plate browser (npe2 widget contribution)."""
+
+    def __init__(self, viewer: napari.viewer.Viewer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewer = viewer
+        self.ctrl = browser_for(viewer)
+        self.channel_panel: QWidget | None = None
+        layout = QVBoxLayout(self)
+        self._build_navigation(layout)
+        self._build_well(layout)
+        self.channel_slot = QVBoxLayout()
+        layout.addLayout(self.channel_slot)
+        keys = QLabel(f"<small>Hotkeys (canvas focused):<br>{help_text(BROWSER_KEYS)}<br>"
+                      "click a well in the overview to open it</small>")
+        keys.setWordWrap(True)
+        layout.addWidget(keys)
+        layout.addStretch(1)
+        connect_while_alive(self, [
+            (self.ctrl.plate_opened, self._plate_opened),
+            (self.ctrl.view_changed, self._view_changed),
+            (self.ctrl.well_failed, self._well_failed),
+            (self.ctrl.overview_progress, self._progress),
+            (self.ctrl.platemap_changed, self._show_compound),
+        ])
+        if self.ctrl.plate is not None:
+            self._plate_opened()
+            self._view_changed()
+
+    def _build_navigation(self, layout: QVBoxLayout) -> None:
+        """Summary, go-to line, well/field/overview buttons, where the user is, the compound."""
+        self.summary = QLabel("No plate open: drop a plate folder (.zarr) on napari")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+
+        row = QHBoxLayout()
+        self.goto = QLineEdit()
+        self.goto.setPlaceholderText("go to well, e.g. C07")
+        self.goto.returnPressed.connect(lambda: self.show_well(self.goto.text()))
+        row.addWidget(QLabel("go to"))
+        row.addWidget(self.goto)
+        layout.addLayout(row)
+        self.message = QLabel("")
+        self.message.setStyleSheet("color: #ff8080;")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+
+        row = QHBoxLayout()
+        for text, tip, slot in (
+            ("◀ well", "previous well (PageUp)", self.previous_well),
+            ("well ▶", "next well (PageDown)", self.next_well),
+            ("◀ field", "previous field (,)", self.previous_field),
+            ("field ▶", "next field (.)", self.next_field),
+            ("overview", "back to the plate overview (Home)", self.show_overview),
+        ):
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _=False, slot=slot: slot())
+            row.addWidget(button)
+        layout.addLayout(row)
+
+        self.where = QLabel("")
+        self.compound = QLabel("compound: — (no plate map)")
+        self.compound.setWordWrap(True)
+        layout.addWidget(self.where)
+        row = QHBoxLayout()
+        row.addWidget(self.compound, 1)
+        self.review_button = QPushButton("Review…")
+        self.review_button.setToolTip("open the Review dock: call wells hit / candidate / reject / unsure")
+        self.review_button.clicked.connect(lambda: self.open_review())
+        row.addWidget(self.review_button)
+        layout.addLayout(row)
+
+    def _build_well(self, layout: QVBoxLayout) -> None:
+        """The well grid, field choice and tiling, how labels are drawn."""
+        self.grid = WellGrid()
+        self.grid.well_clicked.connect(self.show_well)
+        layout.addWidget(self.grid)
+
+        row = QHBoxLayout()
+        self.field_box = QSpinBox()
+        self.field_box.setMinimum(1)
+        self.field_box.setToolTip("field shown (one at a time)")
+        self.field_box.valueChanged.connect(self._field_chosen)
+        self.tile_box = QCheckBox("tile fields")
+        self.tile_box.setToolTip("all fields of the well side by side")
+        self.tile_box.toggled.connect(self.ctrl.set_tiled)
+        row.addWidget(QLabel("field"))
+        row.addWidget(self.field_box)
+        row.addWidget(self.tile_box)
+        layout.addLayout(row)
+
+        row = QHBoxLayout()
+        self.contour_box = QCheckBox("outlines")
+        self.contour_box.setChecked(self.ctrl.well_layers.contour > 0)
+        self.contour_box.setToolTip("labels as outlines (checked) or filled")
+        self.contour_box.toggled.connect(lambda on: self.ctrl.well_layers.set_contour(1 if on else 0))
+        self.opacity = QSlider(Qt.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(round(self.ctrl.well_layers.opacity * 100))
+        self.opacity.setToolTip("opacity of the labels")
+        self.opacity.valueChanged.connect(lambda v: self.ctrl.well_layers.set_opacity(v / 100))
+        row.addWidget(QLabel("labels"))
+        row.addWidget(self.contour_box)
+        row.addWidget(self.opacity)
+        layout.addLayout(row)
+
+    # ------------------------------------------------------------------ public, typed
+
+    @property
+    def current_well(self) -> str | None:
+        """Key of the well on screen ("C/7"), None on the overview."""
+        return self.ctrl.state.well if self.ctrl.state.mode == "well" else None
+
+    @property
+    def current_field(self) -> int:
+        """Index (0-based) of the field on screen."""
+        return self.ctrl.state.field
+
+    def show_well(self, well: str, field: int | None = None) -> str | None:
+        """Open a well by name ("C07", "C7", "C/7"); shows the reason when there is none."""
+        try:
+            key = self.ctrl.show_well(well, field)
+        except ValueError as e:
+            self.message.setText(str(e))
+            return None
+        self.message.setText("")
+        return key
+
+    def next_well(self) -> str | None:
+        return self.ctrl.next_well()
+
+    def previous_well(self) -> str | None:
+        return self.ctrl.previous_well()
+
+    def next_field(self) -> int | None:
+        return self.ctrl.next_field()
+
+    def previous_field(self) -> int | None:
+        return self.ctrl.previous_field()
+
+    def show_overview(self) -> None:
+        self.ctrl.show_overview()
+
+    def open_review(self) -> Any:
+        """Open (or show) the Review dock of this viewer."""
+        from .review_dock import show_review_dock
+
+        return show_review_dock(self.viewer)
+
+    # ------------------------------------------------------------------ controller events
+
+    def _plate_opened(self) -> None:
+        plate = self.ctrl.plate
+        if plate is None:
+            return
+        n_fields = sum(len(w.fields) for w in plate.wells.values())
+        missing = f", {len(plate.missing_wells)} missing" if plate.missing_wells else ""
+        self._summary = (f"<b>{plate.name}</b> · NGFF {plate.version} · {len(plate.rows)}×{len(plate.columns)} · "
+                         f"{len(plate.wells)} wells{missing} · {n_fields} fields")
+        self.summary.setText(self._summary)
+        self.grid.set_plate(plate)
+        if self.channel_panel is not None:
+            self.channel_panel.setParent(None)
+            self.channel_panel.deleteLater()
+        self.channel_panel = ChannelPanel(plate, self.ctrl.settings)
+        self.channel_slot.addWidget(self.channel_panel)
+
+    def _view_changed(self) -> None:
+        plate, state = self.ctrl.plate, self.ctrl.state
+        pending = state.pending
+        if pending is not None:
+            self.where.setText(f"loading {well_name(pending.well)} · field {pending.field + 1}…")
+        elif state.mode == "well" and state.well is not None and plate is not None:
+            n = len(plate.wells[state.well].fields)
+            fields = f"fields 1–{n} tiled" if state.tiled else f"field {state.field + 1}/{n}"
+            self.where.setText(f"<b>{well_name(state.well)}</b> · {fields}")
+        else:
+            self.where.setText("plate overview: click a well, or type its name")
+        key = state.asked_well
+        self.grid.select_well(key)
+        self._show_compound()
+        self.field_box.blockSignals(True)
+        self.tile_box.blockSignals(True)
+        try:
+            n = len(plate.wells[key].fields) if key and plate else 1
+            self.field_box.setMaximum(max(1, n))
+            self.field_box.setValue((pending.field if pending else state.field) + 1)
+            self.tile_box.setChecked(state.tiled)
+        finally:
+            self.field_box.blockSignals(False)
+            self.tile_box.blockSignals(False)
+
+    def _show_compound(self) -> None:
+        state = self.ctrl.state
+        self.compound.setText(compound_line(state.platemap, state.asked_well, state.platemap_error,
+                                            state.platemap_loading))
+
+    def _field_chosen(self, value: int) -> None:
+        key = self.ctrl.state.asked_well
+        if key is not None:
+            self.ctrl.show_well(key, value - 1, tiled=False)
+
+    def _well_failed(self, key: str, reason: str) -> None:
+        self.grid.mark_failed(key, reason)
+        self.message.setText(f"{well_name(key)} could not be loaded: {reason}")
+
+    def _progress(self, done: int, total: int) -> None:
+        text = getattr(self, "_summary", "")
+        self.summary.setText(text if done >= total else f"{text}<br>overview: {done}/{total} fields")
+

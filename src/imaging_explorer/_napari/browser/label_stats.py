@@ -1,0 +1,33 @@
+"""Per-object measurements of the labels on screen, for the hover text (read in a worker)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .workers import start_worker
+
+if TYPE_CHECKING:
+    from .well_loading import WellView
+
+StatsKey = tuple[str, str]  # field path, label image name
+
+
+def measure_labels(view: WellView, stats: dict[StatsKey, Any]) -> Any:
+    """Measure the label images of the fields on screen not measured yet into ``stats``;
+    returns the worker (None when there is nothing to do)."""
+    from imaging_explorer.analysis.regions import field_label_stats
+
+    todo = [(fld, spec.name) for fld in view.fields for spec in view.layers
+            if spec.kind == "labels" and (fld.path, spec.name) not in stats]
+    if not todo:
+        return None
+
+    def run() -> Iterator[tuple[StatsKey, Any]]:
+        for fld, name in todo:
+            try:
+                yield (fld.path, name), field_label_stats(fld, name)
+            except Exception:  # noqa: BLE001 - this field just has no measurements
+                continue
+
+    return start_worker(run, yielded=lambda item: stats.__setitem__(*item))

@@ -1,0 +1,54 @@
+"""The well-view loader without Qt: channel slicing, tiling, the memory budget, errors."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as NS
+
+import dask.array as da
+import numpy as np
+
+import imaging_explorer as ie
+from imaging_explorer._napari.browser.well_loading import LoadFailure, guarded_load_well, load_well, run_to_end
+
+
+def test_one_field_is_read_into_memory(small_plate) -> None:
+    plate = ie.open_plate(str(small_plate.plate))
+    field = plate.wells["A/1"].fields[1]
+    view = run_to_end(load_well(plate, "A/1", 1))
+    assert [(s.kind, s.name) for s in view.layers] == [
+        ("image", "DAPI"), ("image", "Cell"), ("image", "Pathogen"), ("labels", "nuclei")]
+    dapi = view.layers[0]
+    assert all(isinstance(a, np.ndarray) for a in dapi.levels)
+    np.testing.assert_array_equal(dapi.levels[1], np.asarray(field.levels[1][0]))
+    assert dapi.scale == field.scale(0)[1:] and dapi.axis_labels == ("y", "x")
+    assert view.field_at(0, 0) is field
+
+
+def test_tiles_and_budget(small_plate) -> None:
+    plate = ie.open_plate(str(small_plate.plate))
+    fields = plate.wells["A/1"].fields
+    view = run_to_end(load_well(plate, "A/1", 0, tiled=True, budget=0))  # too big: stays lazy
+    dapi = view.layers[0]
+    assert view.grid == (1, 2) and dapi.levels[0].shape == (256, 512)
+    assert isinstance(dapi.levels[0], da.Array) and isinstance(dapi.levels[-1], np.ndarray)
+    np.testing.assert_array_equal(np.asarray(dapi.levels[0][:, 256:]), np.asarray(fields[1].levels[0][0]))
+
+
+def test_tczyx_field_keeps_z_and_t() -> None:
+    axes = tuple(NS(name=n, type=t) for n, t in
+                 (("t", "time"), ("c", "channel"), ("z", "space"), ("y", "space"), ("x", "space")))
+    levels = [da.ones((2, 2, 3, 32, 32), dtype="uint16"), da.ones((2, 2, 3, 16, 16), dtype="uint16")]
+    fld = NS(path="A/1/0", index=0, multiscale=NS(axes=axes), arrays=[NS(shape=levels[0].shape)],
+             levels=levels, channels=[NS(name="DAPI"), NS(name="GFP")], labels={},
+             scale=lambda k: (1.0, 1.0, 2.0, 0.5, 0.5), translation=lambda k: (0.0,) * 5)
+    plate = NS(wells={"A/1": NS(name="A1", fields=[fld])})
+    view = run_to_end(load_well(plate, "A/1"))
+    assert [s.name for s in view.layers] == ["DAPI", "GFP"]
+    assert view.layers[0].levels[0].shape == (2, 3, 32, 32) and view.layers[0].axis_labels == ("t", "z", "y", "x")
+    assert view.layers[0].scale == (1.0, 2.0, 0.5, 0.5)
+
+
+def test_errors_come_back_as_failures() -> None:
+    plate = NS(wells={"A/1": NS(name="A1", fields=[])})
+    result = run_to_end(guarded_load_well(plate, "A/1"))
+    assert isinstance(result, LoadFailure) and "no fields" in str(result.error)
