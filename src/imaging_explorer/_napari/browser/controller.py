@@ -60,7 +60,7 @@ class PlateController:
         self.overview: PlateOverview | None = None
         self.view: WellView | None = None
         self.stats: dict[tuple[str, str], Any] = {}  # (field path, labels) -> per-object table
-        self.well_layers = WellLayers(viewer)
+        self.well_layers = WellLayers(self.link)
         self.prefetch = WellPrefetch()
         self._gen = 0
         self._worker: Any = None

@@ -7,7 +7,6 @@ replaced only when the new data cannot fit it (other dimensionality, single vs m
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from .layer_data import LABELS_OPACITY, spec_layer_data, well_tag
@@ -20,14 +19,15 @@ if TYPE_CHECKING:
 
     from imaging_explorer.channel_settings import ChannelSettings
 
+    from .viewer_link import ViewerLink
     from .well_loading import LayerSpec, WellView
 
 
 class WellLayers:
     """Creates, updates and removes the layers of the well view in one viewer."""
 
-    def __init__(self, viewer: napari.Viewer) -> None:
-        self._viewer = weakref.ref(viewer)  # the controller lives as long as the viewer, not longer
+    def __init__(self, link: ViewerLink) -> None:
+        self.link = link
         self.images: dict[str, Image] = {}  # channel name -> layer
         self.labels: dict[str, Labels] = {}  # label image name -> layer
         self.contour = 1
@@ -35,10 +35,7 @@ class WellLayers:
 
     @property
     def viewer(self) -> napari.Viewer:
-        viewer = self._viewer()
-        if viewer is None:
-            raise RuntimeError("the viewer of these layers is gone")
-        return viewer
+        return self.link.viewer
 
     # ------------------------------------------------------------------ showing
 
@@ -139,6 +136,6 @@ class WellLayers:
         self.labels.clear()
 
     def _remove(self, layer: Any) -> None:
-        if self._viewer() is not None and layer in self.viewer.layers:
+        if self.link.alive and layer in self.viewer.layers:
             self.viewer.layers.remove(layer)
 

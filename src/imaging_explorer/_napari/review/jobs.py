@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
 
@@ -24,12 +24,16 @@ from imaging_explorer.annotations.schema import CALLS
 
 from ..browser.workers import start_worker
 
+if TYPE_CHECKING:
+    from imaging_explorer.annotations import AnnotationStore
+    from imaging_explorer.plate import Plate
+
 
 @dataclass
 class Snapshot:
     """What a job found: the store's state for the plate (and well) on screen."""
 
-    plate: Any = None
+    plate: Plate | None = None
     well: str | None = None
     current: Any = None  # store.current(plate): every reviewer's calls in force
     history: Any = None  # store.history(plate, well)
@@ -149,14 +153,14 @@ class StoreJobs:
             self.store.close()
 
 
-def _latest(store: Any, plate: Any) -> int | None:
+def _latest(store: AnnotationStore, plate: Plate) -> int | None:
     try:
         return int(store.latest_event_id(plate))
     except Exception:  # noqa: BLE001 - unknown: the next poll reads everything again
         return None
 
 
-def snapshot(store: Any, plate: Any, well: str | None, done: str = "", event_id: int | None = None,
+def snapshot(store: AnnotationStore, plate: Plate, well: str | None, done: str = "", event_id: int | None = None,
              live: bool = False) -> Snapshot:
     """Read what the dock shows (in the worker): current calls, the well's history, agreement,
     consensus; the newest event id first, so that a write during the reads is seen by the next poll."""
@@ -174,10 +178,10 @@ def snapshot(store: Any, plate: Any, well: str | None, done: str = "", event_id:
     return Snapshot(plate, well, current, history, agreement, done, event_id, consensus, latest, live)
 
 
-def poll_job(plate: Any, well: str | None, seen: int | None) -> Callable[[Any], Snapshot]:
+def poll_job(plate: Plate, well: str | None, seen: int | None) -> Callable[[AnnotationStore], Snapshot]:
     """A job that reads a snapshot only when the plate's newest event id is not ``seen``."""
 
-    def job(store: Any) -> Snapshot:
+    def job(store: AnnotationStore) -> Snapshot:
         latest = _latest(store, plate)
         if latest is None or latest == seen:
             return Snapshot(plate, well, latest=seen, unchanged=True)

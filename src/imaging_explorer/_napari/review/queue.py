@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from imaging_explorer.plate import Plate
 
 #: queue filters: label -> (only wells you have not called, roles kept or None, sort by compound)
 QUEUES = {
@@ -21,14 +26,14 @@ QUEUES = {
 }
 
 
-def plate_wells(plate: Any) -> list[str]:
+def plate_wells(plate: Plate) -> list[str]:
     """The plate's wells in navigation order."""
     from imaging_explorer.plate import well_order
 
     return [k for k in well_order(plate) if k in plate.wells]
 
 
-def queue_wells(plate: Any, platemap: Any, name: str, called: Collection[str],
+def queue_wells(plate: Plate | None, platemap: pd.DataFrame | None, name: str, called: Collection[str],
                 just_called: str | None = None) -> list[str]:
     """The wells of queue *name* in review order; *called*: the wells you have a call in force on,
     *just_called*: a well called a moment ago (its write may still be running)."""
@@ -50,7 +55,7 @@ def queue_wells(plate: Any, platemap: Any, name: str, called: Collection[str],
     return wells
 
 
-def queue_step(wells: Sequence[str], order: Sequence[str], plate: Any, here: str | None, step: int) -> int:
+def queue_step(wells: Sequence[str], order: Sequence[str], plate: Plate, here: str | None, step: int) -> int:
     """Index in *wells* of the well *step* away from *here*; out of range at the queue's end.
     *order*: the queue before the just-called well was filtered out (where *here* sat)."""
     if here in wells:
