@@ -12,6 +12,8 @@ from qtpy.QtCore import Qt, Signal
 from qtpy.QtGui import QBrush, QColor
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from imaging_explorer.plate import well_name
+
 if TYPE_CHECKING:
     from imaging_explorer.plate import Plate
 
@@ -88,7 +90,7 @@ class WellGrid(QTableWidget):
             item.setToolTip(tooltip)
 
     def mark_failed(self, key: str, reason: str) -> None:
-        self.set_well_color(key, FAILED, f"{key.replace('/', '')}: could not be loaded ({reason})")
+        self.set_well_color(key, FAILED, f"{well_name(key)}: could not be loaded ({reason})")
 
     def select_well(self, key: str | None) -> None:
         self.blockSignals(True)

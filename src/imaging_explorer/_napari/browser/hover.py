@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from imaging_explorer.plate import well_name
+
 from .platemap_text import compound_short
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ def describe_overview(plate: Plate, layout: OverviewLayout, y: float, x: float, 
             return ""
         for path, rc in layout.missing.items():
             if rc == cell:
-                return f"{path.replace('/', '')} · missing: {plate.missing_wells.get(path, 'not in the store')}"
+                return f"{well_name(path)} · missing: {plate.missing_wells.get(path, 'not in the store')}"
         return ""
     well = plate.wells[hit[0]]
     n = len(well.fields)
