@@ -88,11 +88,14 @@ def label_stats(labels: np.ndarray, image: np.ndarray, channel_names: list[str])
     return out[columns]
 
 
-def _pick(axes: str, shape: tuple[int, ...], t: int, z: int, what: str) -> tuple[int | slice, ...]:
-    """Index that keeps c, y, x and picks one t and z; a single t or z plane serves every one."""
+def _pick(names: tuple[str, ...], shape: tuple[int, ...], t: int, z: int, what: str) -> tuple[int | slice, ...]:
+    """Index that keeps c, y, x and picks one t and z; a single t or z plane serves every one.
+
+    ``names`` are canonical axis names (``Field.roles.names``); other axes give their first plane.
+    """
     index: list[int | slice] = []
-    for axis, n in zip(axes, shape):
-        if axis in "tz":
+    for axis, n in zip(names, shape):
+        if axis in ("t", "z"):
             want = t if axis == "t" else z
             if n == 1:
                 want = 0  # e.g. one segmentation of a projection for every z plane
@@ -100,7 +103,7 @@ def _pick(axes: str, shape: tuple[int, ...], t: int, z: int, what: str) -> tuple
                 raise ValueError(f"{what}: {axis} = {want} is out of range (0..{n - 1})")
             index.append(want)
         else:
-            index.append(slice(None))
+            index.append(slice(None) if axis in ("c", "y", "x") else 0)
     return tuple(index)
 
 
@@ -153,9 +156,9 @@ def field_label_stats(field: Field, labels_name: str, level: int = 0, t: int = 0
     if not 0 <= level < len(field.levels):
         raise ValueError(f"field {field.path}: level {level} out of range (0..{len(field.levels) - 1})")
     image = field.levels[level]
-    axes = field.axes
+    roles = field.roles  # by axis type, then name in any case (iohub writes T, C, Z, Y, X)
     if z is None:
-        z = image.shape[axes.index("z")] // 2 if "z" in axes else 0
+        z = image.shape[roles.z] // 2 if roles.z is not None else 0
     key = (labels_name, level, t, z)
     with _CACHE_LOCK:
         cached = _CACHE.get(field, {}).get(key)
@@ -164,12 +167,13 @@ def field_label_stats(field: Field, labels_name: str, level: int = 0, t: int = 0
     lab = available[labels_name]
     lab_level = _label_level(lab, level, tuple(image.shape[-2:]))
     lab_arr = lab.levels[lab_level]
-    plane = image[_pick(axes, image.shape, t, z, f"field {field.path}")]
-    lab_index = _pick(lab.axes, lab_arr.shape, t, z, f"labels {lab.name!r}")
+    plane = image[_pick(roles.names, image.shape, t, z, f"field {field.path}")]
+    lab_names = lab.roles.names
+    lab_index = _pick(lab_names, lab_arr.shape, t, z, f"labels {lab.name!r}")
     # a label image with a channel axis holds one segmentation in it
-    lab_index = tuple(0 if a == "c" else i for a, i in zip(lab.axes, lab_index))
+    lab_index = tuple(0 if a == "c" else i for a, i in zip(lab_names, lab_index))
     plane_np, lab_np = dask.compute(plane, lab_arr[lab_index])  # one pass: the reads overlap
-    if "c" not in axes:
+    if roles.c is None:
         plane_np = plane_np[np.newaxis]
     names = [ch.name for ch in field.channels]
     if len(names) != plane_np.shape[0]:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .thumbnails import axis_names, choose_level
+from ..ngff import axis_roles
+from .thumbnails import choose_level
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -150,8 +151,11 @@ def plate_layout(
         shapes: Counter[tuple[int, int]] = Counter()
         for w in plate.wells.values():
             for f in w.fields:
-                names, info = axis_names(f), f.arrays[choose_level(f, min_size)]
-                shapes[(info.shape[names.index("y")], info.shape[names.index("x")])] += 1
+                roles = axis_roles(f.multiscale.axes)
+                if roles.y is None or roles.x is None:
+                    continue  # no image plane: its thumbnail fails and is framed, not sized
+                info = f.arrays[choose_level(f, min_size)]
+                shapes[(info.shape[roles.y], info.shape[roles.x])] += 1
         tile = shapes.most_common(1)[0][0] if shapes else (min_size, min_size)
     ty, tx = (tile, tile) if isinstance(tile, int) else (int(tile[0]), int(tile[1]))
     n_rows, n_cols = max(len(plate.rows), 1), max(len(plate.columns), 1)

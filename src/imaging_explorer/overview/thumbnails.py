@@ -18,11 +18,12 @@ import numpy as np
 
 from ..io.chunks import ArrayChunks
 from ..io.location import join_key
+from ..ngff import axis_roles
 
 if TYPE_CHECKING:
-    from ..plate import Field, Plate
     from ..io.documents import ArrayInfo
     from ..io.location import Location
+    from ..plate import Field, Plate
     from .thumbnail_cache import ThumbnailCache
 
 ZMode = Literal["middle", "max"]
@@ -60,8 +61,8 @@ class ThumbnailBatch(NamedTuple):
 
 
 def axis_names(field: Field) -> list[str]:
-    """Axis names of a field as declared (e.g. ``["t", "c", "z", "y", "x"]``)."""
-    return [a.name for a in field.multiscale.axes]
+    """Canonical axis names of a field (``T, C, Z, Y, X`` -> ``["t", "c", "z", "y", "x"]``)."""
+    return list(axis_roles(field.multiscale.axes).names)
 
 
 def choose_level(field: Field, min_size: int = 64) -> int:
@@ -77,10 +78,13 @@ def choose_level(field: Field, min_size: int = 64) -> int:
     Returns
     -------
     int
-        Level index; 0 when even the full resolution is smaller than ``min_size``.
+        Level index; 0 when even the full resolution is smaller than ``min_size`` or the
+        field has no y and x axes (reading it then fails with the reason).
     """
-    names = axis_names(field)
-    iy, ix = names.index("y"), names.index("x")
+    roles = axis_roles(field.multiscale.axes)
+    iy, ix = roles.y, roles.x
+    if iy is None or ix is None:
+        return 0
     best, best_area = 0, math.inf
     for k, info in enumerate(field.arrays):
         h, w = info.shape[iy], info.shape[ix]
@@ -90,11 +94,17 @@ def choose_level(field: Field, min_size: int = 64) -> int:
 
 
 class FieldRead:
-    """The chunks one field's thumbnail needs, and how to put them together."""
+    """The chunks one field's thumbnail needs, and how to put them together.
+
+    ``names`` are the field's canonical axis names (:func:`axis_names`: t, c, z, y, x whatever
+    the file calls them); other axes give their first plane.
+    """
 
     def __init__(self, path: str, info: ArrayInfo, names: list[str], z: ZMode, t: int) -> None:
         if z not in ("middle", "max"):
             raise ValueError(f"z must be 'middle' or 'max', got {z!r}")
+        if "y" not in names or "x" not in names:
+            raise ValueError(f"no y and x axes in {names}")
         self.path, self.names, self.z = path, names, z
         self.array = ArrayChunks(info)
         self.prefix = info.key

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import PlateError
 from ..io.documents import ArrayInfo
-from ..ngff import Acquisition, ImageLabel, Multiscale
+from ..ngff import Acquisition, AxisRoles, ImageLabel, Multiscale, axis_roles
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -45,7 +45,13 @@ class _MultiscaleImage:
 
     @property
     def axes(self) -> str:
+        """The axis names as the file writes them, joined (e.g. ``"TCZYX"``)."""
         return self.multiscale.axis_names
+
+    @property
+    def roles(self) -> AxisRoles:
+        """Which axis is t, c, z, y, x (by type, then name in any case) and canonical names."""
+        return axis_roles(self.multiscale.axes)
 
     @property
     def shape(self) -> tuple[int, ...]:

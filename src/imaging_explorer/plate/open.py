@@ -20,6 +20,7 @@ from ..io.location import Location, join_key
 from ..ngff import (
     MetadataError,
     Multiscale,
+    axis_roles,
     check_relative_path,
     detect_kind,
     parse_multiscales,
@@ -176,16 +177,16 @@ def _read_fields(
             except ValueError as e:
                 problems[well_path].append(str(e))
                 continue
-            channels, notes = _channels(attrs, [a.name for a in ms.axes], infos[0], memo)
+            channels, notes = _channels(attrs, axis_roles(ms.axes).c, infos[0], memo)
             warnings.extend(f"field {key}: {n}" for n in notes)
             fields.append(Field(key, len(fields), acquisition, ms, infos, channels, source))
         out[well_path] = (fields, problems[well_path])
     return out
 
 
-def _channels(attrs: dict[str, Any], axes: list[str], level0: ArrayInfo, memo: _Memo) -> tuple[list[Channel], list[str]]:
+def _channels(attrs: dict[str, Any], c_axis: int | None, level0: ArrayInfo, memo: _Memo) -> tuple[list[Channel], list[str]]:
     """Channels from omero metadata (defaults where absent), with unique display names."""
-    n = level0.shape[axes.index("c")] if "c" in axes else 1
+    n = level0.shape[c_axis] if c_axis is not None else 1
     meta, notes = memo(parse_omero, attrs, n)
     seen: dict[str, int] = {}
     channels = []

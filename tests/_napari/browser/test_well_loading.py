@@ -6,9 +6,17 @@ from types import SimpleNamespace as NS
 
 import dask.array as da
 import numpy as np
+import pytest
+import real_layouts
 
 import imaging_explorer as ie
-from imaging_explorer._napari.browser.well_loading import LoadFailure, guarded_load_well, load_well, run_to_end
+from imaging_explorer._napari.browser.well_loading import (
+    LoadFailure,
+    axis_info,
+    guarded_load_well,
+    load_well,
+    run_to_end,
+)
 
 
 def test_one_field_is_read_into_memory(small_plate) -> None:
@@ -52,3 +60,25 @@ def test_errors_come_back_as_failures() -> None:
     plate = NS(wells={"A/1": NS(name="A1", fields=[])})
     result = run_to_end(guarded_load_well(plate, "A/1"))
     assert isinstance(result, LoadFailure) and "no fields" in str(result.error)
+
+
+@pytest.mark.filterwarnings("ignore::imaging_explorer.errors.PlateWarning")
+@pytest.mark.parametrize("layout", ["iohub", "tczyx"])
+def test_axis_info_and_well_view_of_real_layouts(tmp_path, layout) -> None:
+    """iohub writes T, C, Z, Y, X: the channel axis is found and napari gets lower-case labels."""
+    plate = ie.open_plate(real_layouts.LAYOUTS[layout](tmp_path / "p.zarr"))
+    field = plate.wells["A/2"].fields[0]
+    assert axis_info(field) == (["t", "c", "z", "y", "x"], 1)
+    view = run_to_end(load_well(plate, "A/2"))
+    assert [s.name for s in view.layers] == ["Channel 0", "Channel 1", "Channel 2"]
+    data = np.asarray(field.levels[0])
+    for i, spec in enumerate(view.layers):
+        assert spec.axis_labels == ("t", "z", "y", "x")
+        np.testing.assert_array_equal(spec.levels[0], data[:, i])
+
+
+def test_axis_info_by_type_and_name() -> None:
+    axes = (NS(name="T", type=None), NS(name="wavelength", type="channel"), NS(name="Y", type="space"),
+            NS(name="X", type="space"))
+    assert axis_info(NS(multiscale=NS(axes=axes))) == (["t", "c", "y", "x"], 1)
+    assert axis_info(NS(multiscale=NS(axes=(NS(name="Y", type=None), NS(name="X", type=None))))) == (["y", "x"], None)

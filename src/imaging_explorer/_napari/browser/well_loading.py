@@ -16,6 +16,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from imaging_explorer.ngff import axis_roles
 from imaging_explorer.overview.layout import tile_grid
 
 if TYPE_CHECKING:
@@ -67,13 +68,10 @@ class WellView:
 
 
 def axis_info(image: Any) -> tuple[list[str], int | None]:
-    """Axis names of a field or label image and the index of its channel axis."""
-    axes = image.multiscale.axes
-    names = [str(a.name).lower() for a in axes]
-    for i, a in enumerate(axes):
-        if names[i] == "c" or str(getattr(a, "type", "") or "").lower() == "channel":
-            return names, i
-    return names, None
+    """Canonical axis names of a field or label image (``T, C, Z, Y, X`` -> ``t, c, z, y, x``,
+    napari's axis labels) and the index of its channel axis, found by type first, then name."""
+    roles = axis_roles(image.multiscale.axes)
+    return list(roles.names), roles.c
 
 
 def _drop(seq: Any, i: int | None) -> tuple:
@@ -158,7 +156,7 @@ def load_well(
     per_field: list[dict[tuple[str, str], tuple]] = []
     for fld in fields:
         specs: dict[tuple[str, str], tuple] = {}
-        names, c = axis_info(fld)
+        _, c = axis_info(fld)
         n_channels = fld.arrays[0].shape[c] if c is not None else 1
         for i in range(n_channels):
             ch_name = fld.channels[i].name if i < len(fld.channels) else f"channel {i}"
