@@ -11,7 +11,11 @@ from types import SimpleNamespace
 import pytest
 
 import imaging_explorer as ie
-from imaging_explorer.channel_settings import ChannelSetting, ChannelSettings, ChannelSettingsWarning
+from imaging_explorer.channel_settings import (
+    ChannelSetting,
+    ChannelSettings,
+    ChannelSettingsWarning,
+)
 from imaging_explorer.plate import Channel, Well
 
 
@@ -178,3 +182,75 @@ def test_a_window_that_cannot_be_limits_means_automatic():
     assert s.get("X").contrast_limits is None
     assert s.get("Y") == ChannelSetting("Y", "FFFFFF", None)
     assert "IMAGING_EXPLORER_CONFIG" in os.environ
+
+
+def test_distinct_colors_replace_only_repeats():
+    from imaging_explorer.channel_colors import distinct_colors
+
+    four = distinct_colors(["73FF00"] * 4)
+    assert four[0] == "73FF00" and len(set(four)) == 4
+    assert distinct_colors(["0000ff", "FF00FF", "00FF00"]) == ["0000FF", "FF00FF", "00FF00"]
+    # a replacement never takes a colour another channel has
+    assert distinct_colors(["FF00FF", "FF00FF", "00FFFF"])[1] not in ("FF00FF", "00FFFF")
+    many = distinct_colors(["FFFFFF"] * 12)  # more repeats than palette colours
+    assert len(set(many)) == 12
+
+
+def faim_like(window=(0, 65535)):
+    """Four channels coloured alike with a 0-65535 window, as faim-ipa writes them."""
+    chs = [Channel(f"DAPI{i}", "73FF00", window) for i in range(4)]
+    return fake_plate({"A/1": [chs]})
+
+
+def estimate(window=(80.0, 3969.0), low=80.0, high=3969.0):
+    import numpy as np
+
+    from imaging_explorer.overview import ChannelEstimate
+
+    return ChannelEstimate(window, low, high, np.dtype("uint16"))
+
+
+def test_repeated_file_colours_are_shown_distinct_and_saved_as_the_files():
+    s = ChannelSettings.for_plate(faim_like())
+    shown = [c.color for c in s.channels]
+    assert shown[0] == "73FF00" and len(set(shown)) == 4
+    assert s.get("DAPI1").note == "colour: the file gives 4 channels #73FF00"
+    s.update("DAPI0", gamma=2)
+    saved = json.loads(s.path.read_text())["channels"]
+    assert {c["color"] for c in saved.values()} == {"73FF00"}  # the file's colour stays the setting
+    s.update("DAPI1", color="FFFF00")  # a colour the user chose is shown as chosen
+    assert s.get("DAPI1").color == "FFFF00" and s.get("DAPI1").note == ""
+    s.reset()
+    assert [c.color for c in s.channels] == shown
+
+
+def test_estimates_replace_a_useless_window_and_give_the_slider_range():
+    s = ChannelSettings.for_plate(faim_like())
+    heard = listen(s)
+    s.set_estimates({name: estimate() for name in s.names})
+    assert sorted(heard) == sorted(s.names)
+    got = s.get("DAPI0")
+    assert got.contrast_limits == (80.0, 3969.0)
+    assert got.note == "auto contrast: the file's window 0–65535 spans the whole uint16 range"
+    lo, hi = got.data_range
+    assert 0 <= lo <= 80 and 3969 <= hi < 4400
+    assert not s.path.exists()  # derived from the data: nothing saved
+    s.update("DAPI0", contrast_limits=(100, 200))  # the user's window wins
+    assert s.get("DAPI0").contrast_limits == (100.0, 200.0) and s.get("DAPI0").note == ""
+    s.update("DAPI0", contrast_limits=None)  # automatic: the estimate again
+    assert s.get("DAPI0").contrast_limits == (80.0, 3969.0) and s.get("DAPI0").note == "auto contrast"
+    s.reset()
+    assert s.get("DAPI0").contrast_limits == (80.0, 3969.0)
+    assert ChannelSettings.for_plate(faim_like()).get("DAPI0").contrast_limits == (0.0, 65535.0)  # saved: the file's
+
+
+def test_estimates_keep_a_meaningful_file_window_and_fill_a_missing_one():
+    plate = fake_plate({"A/1": [[Channel("A", "FF0000", (100, 900)), Channel("B", "00FF00", None)]]})
+    s = ChannelSettings.for_plate(plate)
+    s.set_estimates({"A": estimate(), "B": estimate()})
+    assert s.get("A").contrast_limits == (100.0, 900.0) and s.get("A").data_range is not None
+    assert s.get("B").contrast_limits == (80.0, 3969.0)
+    assert s.get("B").note == "auto contrast: the file gives no window"
+    heard = listen(s)
+    s.set_estimates({"A": estimate(), "B": estimate()})  # nothing new: no signal
+    assert heard == []

@@ -4,6 +4,11 @@ Set once per channel name, they apply to the overview and every well view. They 
 ``<config>/channels/<plate fingerprint>.json`` (``<config>``: the user config folder, or
 ``IMAGING_EXPLORER_CONFIG``), never in the dataset: it may be read-only, remote, or shared
 by reviewers with other tastes. No Qt, no napari: ``changed`` is a psygnal signal.
+
+What is saved (and what "reset" goes back to) are the file's values; what is shown makes
+them usable: a colour the file gives several channels is shown as distinct colours, and a
+missing or useless window (0-65535 on 12-bit data) as the window estimated from the
+thumbnails (:meth:`ChannelSettings.set_estimates`), the same for the overview and every well.
 """
 
 from __future__ import annotations
@@ -16,19 +21,22 @@ import re
 import tempfile
 import threading
 import warnings
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from psygnal import Signal
 
 from . import _dirs
+from .channel_colors import distinct_colors
 from .plate.names import well_order
 
 if TYPE_CHECKING:
     from .plate import Channel, Plate
 
-__all__ = ["ChannelSetting", "ChannelSettings", "ChannelSettingsWarning", "setting_from_file"]
+__all__ = ["ChannelSetting", "ChannelSettings", "ChannelSettingsWarning", "DataEstimate", "setting_from_file"]
 
 _FORMAT = 1  # version of the settings file layout
 _HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
@@ -41,13 +49,33 @@ class ChannelSettingsWarning(UserWarning):
 
 @dataclass(frozen=True)
 class ChannelSetting:
-    """How one channel is shown: ``color`` "RRGGBB", ``contrast_limits`` None = automatic."""
+    """How one channel is shown: ``color`` "RRGGBB", ``contrast_limits`` None = automatic.
+
+    ``data_range`` (a slider range fitting the data) and ``note`` (why the colour or window
+    shown is not the file's) are derived from the data, never saved.
+    """
 
     name: str
     color: str
     contrast_limits: tuple[float, float] | None
     gamma: float = 1.0
     visible: bool = True
+    data_range: tuple[float, float] | None = None
+    note: str = ""
+
+
+class DataEstimate(Protocol):
+    """What the data says about a channel (:class:`imaging_explorer.overview.contrast.ChannelEstimate`)."""
+
+    @property
+    def window(self) -> tuple[float, float]: ...
+
+    @property
+    def data_range(self) -> tuple[float, float]: ...
+
+    def useless(self, window: tuple[float, float]) -> str:
+        """Why ``window`` shows nothing of the data; "" when it is usable."""
+        ...
 
 
 def _normalise(key: str, value: Any) -> Any:
@@ -126,6 +154,9 @@ class ChannelSettings:
         self._lock = threading.RLock()  # widgets may ask from worker threads
         self._file_channels: dict[str, Channel] | None = None
         self._corrupt = False  # the file on disk is unreadable: set it aside before the first save
+        self._estimates: dict[str, DataEstimate] = {}
+        self._shown_colors: dict[str, tuple[str, str]] | None = None  # name -> (colour, note) for repeats
+        # what is saved: the file's values until the user changes them (see _shown for what is shown)
         self._settings = {n: setting_from_file(n, ch) for n, ch in self._first_field_channels().items()}
         self._load()
 
@@ -158,10 +189,10 @@ class ChannelSettings:
     def channels(self) -> list[ChannelSetting]:
         """Settings of every channel in :attr:`names` order."""
         with self._lock:
-            return list(self._settings.values())
+            return [self._shown(s) for s in self._settings.values()]
 
     def get(self, name: str) -> ChannelSetting:
-        """Settings of a channel; a channel not seen before gets its file's defaults.
+        """Settings of a channel as shown; a channel not seen before gets its file's defaults.
 
         Parameters
         ----------
@@ -171,11 +202,68 @@ class ChannelSettings:
         Returns
         -------
         ChannelSetting
+            A repeated file colour comes as a distinct colour, a missing or useless window
+            as the estimated one once :meth:`set_estimates` gave it; ``note`` says so.
         """
         with self._lock:
-            if name not in self._settings:
-                self._settings[name] = setting_from_file(name, self._file_channel(name))
-            return self._settings[name]
+            return self._shown(self._stored(name))
+
+    def set_estimates(self, estimates: Mapping[str, DataEstimate]) -> None:
+        """What the data says per channel (e.g. from the overview's thumbnails).
+
+        Each gives the window used for channels whose window is missing (or set to
+        automatic) or useless, and the range of the contrast sliders. Emits :attr:`changed`
+        for every channel whose shown settings change; nothing is saved.
+        """
+        with self._lock:
+            before = {name: self.get(name) for name in estimates}
+            self._estimates.update(estimates)
+            names = [name for name in estimates if self.get(name) != before[name]]
+        for name in names:
+            self.changed.emit(name)
+
+    def _stored(self, name: str) -> ChannelSetting:
+        if name not in self._settings:
+            self._settings[name] = setting_from_file(name, self._file_channel(name))
+        return self._settings[name]
+
+    def _shown(self, stored: ChannelSetting) -> ChannelSetting:
+        """The stored setting made usable for display (see the module docstring)."""
+        name = stored.name
+        notes: list[str] = []
+        changes: dict[str, Any] = {}
+        file = setting_from_file(name, self._file_channel(name))
+        color, why = self._colors().get(name, (stored.color, ""))
+        if why and stored.color == file.color:  # the file's colour, not one the user chose
+            changes["color"] = color
+            notes.append(why)
+        estimate = self._estimates.get(name)
+        if estimate is not None:
+            limits = stored.contrast_limits
+            if limits is None:
+                changes["contrast_limits"] = estimate.window
+                notes.append("auto contrast" + ("" if file.contrast_limits else ": the file gives no window"))
+            elif limits == file.contrast_limits and (why := estimate.useless(limits)):
+                changes["contrast_limits"] = estimate.window
+                notes.append(f"auto contrast: {why}")
+            changes["data_range"] = tuple(estimate.data_range)
+        if notes:
+            changes["note"] = "; ".join(notes)
+        return dataclasses.replace(stored, **changes) if changes else stored
+
+    def _colors(self) -> dict[str, tuple[str, str]]:
+        """Channel name -> (colour shown, note) for the channels whose file colour repeats."""
+        if self._shown_colors is None:
+            first = list(self._first_field_channels())
+            every = {ch.name: None for w in self._plate.wells.values() for f in w.fields for ch in f.channels}
+            names = list(dict.fromkeys([*first, *every]))
+            given = [setting_from_file(n, self._file_channel(n)).color for n in names]
+            counts = Counter(given)
+            self._shown_colors = {
+                n: (new, f"colour: the file gives {counts[old]} channels #{old}")
+                for n, old, new in zip(names, given, distinct_colors(given)) if new != old
+            }
+        return self._shown_colors
 
     def update(self, name: str, **changes: Any) -> ChannelSetting:
         """Change some settings of a channel, save them and emit :attr:`changed`.
@@ -191,8 +279,9 @@ class ChannelSettings:
         Returns
         -------
         ChannelSetting
-            The new settings. If the file cannot be written (read-only home, full disk), a
-            :class:`ChannelSettingsWarning` says so and the change holds for this session.
+            The new settings as shown (see :meth:`get`). If the file cannot be written
+            (read-only home, full disk), a :class:`ChannelSettingsWarning` says so and the
+            change holds for this session.
 
         Raises
         ------
@@ -201,14 +290,15 @@ class ChannelSettings:
         """
         checked = _check(name, changes)
         with self._lock:
-            old = self.get(name)
+            old = self._stored(name)
             new = dataclasses.replace(old, **checked)
             if new == old:
-                return old
+                return self._shown(old)
             self._settings[name] = new
             self._save()
+            shown = self._shown(new)
         self.changed.emit(name)  # outside the lock: slots may call back from other threads
-        return new
+        return shown
 
     def reset(self) -> None:
         """Back to the file's omero values for every channel; saves and emits for each."""

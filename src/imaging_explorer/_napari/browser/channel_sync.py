@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .layer_style import apply_setting, setting_changes
+from .layer_style import apply_range, apply_setting, setting_changes
 
 if TYPE_CHECKING:
     from imaging_explorer.channel_settings import ChannelSettings
@@ -51,7 +51,13 @@ class ChannelSync:
             self._quiet -= 1
 
     def watch(self, layer: Any, channel: str) -> None:
-        """Listen to the user's edits of a layer's controls (once per layer)."""
+        """Listen to the user's edits of a layer's controls (once per layer).
+
+        Also gives the layer the channel's slider range: napari makes a layer's range from
+        its dtype or its first contrast limits, and layer data tuples cannot pass one.
+        """
+        with self.quiet():
+            apply_range(layer, self.settings.get(channel))
         if id(layer) in self._connected:
             return
         self._connected[id(layer)] = layer

@@ -50,6 +50,25 @@ def layer_kwargs(setting: ChannelSetting) -> dict[str, Any]:
     return kwargs
 
 
+def apply_range(layer: Image, setting: ChannelSetting) -> None:
+    """Make the contrast slider span the data (``setting.data_range``) and the limits.
+
+    napari's default is the dtype's range (0-65535 for 12-bit data leaves the useful part a
+    few pixels wide) or, for layers made with contrast limits, just those limits.
+    """
+    limits = setting.contrast_limits
+    if setting.data_range is not None:
+        lo, hi = setting.data_range
+    elif limits is not None:  # no data range yet: only make room for the limits
+        lo, hi = layer.contrast_limits_range
+    else:
+        return
+    if limits is not None:
+        lo, hi = min(lo, limits[0]), max(hi, limits[1])
+    if tuple(layer.contrast_limits_range) != (lo, hi):
+        layer.contrast_limits_range = (lo, hi)
+
+
 def apply_setting(layer: Image, setting: ChannelSetting, *, visible: bool | None = None) -> None:
     """Set a layer's look from a channel setting (only what differs, to spare redraws).
 
@@ -57,13 +76,14 @@ def apply_setting(layer: Image, setting: ChannelSetting, *, visible: bool | None
     """
     if color_of(layer) != setting.color.upper():
         layer.colormap = colormap_for(setting.color)
+    apply_range(layer, setting)  # first: a new range clips the limits
     if setting.contrast_limits is not None:
         lo, hi = setting.contrast_limits
         if tuple(layer.contrast_limits) != (lo, hi):
-            rlo, rhi = layer.contrast_limits_range
-            if lo < rlo or hi > rhi:
-                layer.contrast_limits_range = (min(lo, rlo), max(hi, rhi))
             layer.contrast_limits = (lo, hi)
+        # a lazy layer made without limits would reset them from its first slice; the plate's win
+        if getattr(layer, "_should_calc_clims", False):
+            layer._should_calc_clims = False
     if abs(layer.gamma - setting.gamma) > 1e-9:
         layer.gamma = setting.gamma
     want = setting.visible if visible is None else visible
@@ -78,9 +98,10 @@ def setting_changes(layer: Image, setting: ChannelSetting) -> dict[str, Any]:
     if color != setting.color.upper():
         changes["color"] = color
     limits = tuple(float(v) for v in layer.contrast_limits)
-    if setting.contrast_limits is None or any(abs(a - b) > 1e-9 for a, b in zip(limits, setting.contrast_limits)):
-        if limits[0] < limits[1]:
-            changes["contrast_limits"] = limits
+    differs = setting.contrast_limits is None or any(
+        abs(a - b) > 1e-9 for a, b in zip(limits, setting.contrast_limits))
+    if differs and limits[0] < limits[1]:
+        changes["contrast_limits"] = limits
     if abs(float(layer.gamma) - setting.gamma) > 1e-9:
         changes["gamma"] = float(layer.gamma)
     if bool(layer.visible) != setting.visible:

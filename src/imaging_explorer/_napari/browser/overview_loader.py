@@ -1,7 +1,9 @@
 """Fill the overview mosaic progressively: thumbnails read in a napari thread worker,
 pasted into the mosaic arrays in that thread, layers refreshed on the GUI thread.
 
-Plates seen before come from the thumbnail cache (user cache folder) in one step.
+Plates seen before come from the thumbnail cache (user cache folder) in one step. The worker
+also samples every thumbnail for the plate-wide contrast (:mod:`imaging_explorer.overview.contrast`)
+and ends with one step carrying an estimate per channel.
 Unreadable fields are collected and handed to ``on_done`` (a failure of the whole read under
 the key ``"*"``); the rest of the plate keeps loading. The caller tells the user.
 """
@@ -11,14 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from imaging_explorer.overview import ThumbnailCache, Thumbnails, build_mosaic, iter_thumbnails
+from imaging_explorer.overview import (
+    ContrastSampler,
+    ThumbnailCache,
+    Thumbnails,
+    build_mosaic,
+    iter_thumbnails,
+)
 
 from .workers import start_worker
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from imaging_explorer.overview import OverviewLayout
+    from imaging_explorer.overview import ChannelEstimate, OverviewLayout
     from imaging_explorer.plate import Plate
 
 
@@ -29,6 +37,7 @@ class Step(NamedTuple):
     done: int
     total: int
     errors: dict[str, str]  # field path -> reason, for this step
+    estimates: dict[int, ChannelEstimate] | None = None  # channel index -> estimate, in the last step only
 
 
 def thumbnail_steps(
@@ -52,6 +61,7 @@ def _steps(
     paths = [f.path for w in plate.wells.values() for f in w.fields]
     total = len(paths)
     collected = Thumbnails()
+    sampler = ContrastSampler(total)
     key = None
     if cache is not None:
         try:
@@ -61,6 +71,7 @@ def _steps(
             key = None
         if collected:
             build_mosaic(layout, collected, out=mosaics)
+            sampler.add_all(collected.values())
             yield Step(len(collected), total, {})
     todo = [p for p in paths if p not in collected]
     start, fresh = len(collected), False
@@ -68,6 +79,7 @@ def _steps(
         for batch in iter_thumbnails(plate, todo):
             build_mosaic(layout, batch.thumbnails, out=mosaics)
             collected.merge(batch.thumbnails)
+            sampler.add_all(batch.thumbnails.values())
             fresh = fresh or any(v is not None for v in batch.thumbnails.values())
             yield Step(start + batch.done, total, dict(batch.thumbnails.errors))
     if cache is not None and key is not None and fresh:
@@ -75,6 +87,7 @@ def _steps(
             cache.save(key, collected)
         except OSError:
             pass  # no cache this time; the overview itself is complete
+    yield Step(len(collected), total, {}, sampler.estimates())  # percentiles once, here in the worker
 
 
 class OverviewLoader:
@@ -97,6 +110,7 @@ class OverviewLoader:
         self.on_step, self.on_done = on_step, on_done
         self.cache = cache if cache is not None else ThumbnailCache()
         self.errors: dict[str, str] = {}
+        self.estimates: dict[int, ChannelEstimate] = {}  # channel index -> contrast estimate, once done
         self.worker: Any = None
         self.finished = False
         self._progress: Any = None
@@ -128,6 +142,9 @@ class OverviewLoader:
     def _step(self, step: Step) -> None:
         self.errors.update(step.errors)
         if "*" in step.errors:
+            return
+        if step.estimates is not None:
+            self.estimates = step.estimates
             return
         self._done = step.done
         if self._progress is not None:
