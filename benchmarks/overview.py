@@ -122,7 +122,7 @@ def _ready_layers(plate: str) -> list:
 
     opened = ie.open_plate(plate)
     layout = plate_layout(opened)
-    mosaics, data = overview_layer_data(opened, layout, ChannelSettings.for_plate(opened), "bench")
+    mosaics, _, data = overview_layer_data(opened, layout, ChannelSettings.for_plate(opened), "bench")
     build_mosaic(layout, read_thumbnails(opened), out=mosaics)
     return data
 

@@ -11,20 +11,35 @@ Typical use (e.g. in a worker thread)::
 
 from __future__ import annotations
 
-from .thumbnail_cache import ThumbnailCache
+from .contrast import ChannelEstimate, ContrastSampler, robust_window, window_is_useless
+from .decorations import Overlay, draw_frames, plate_overlay
 from .layout import MAX_TEXTURE, OverviewLayout, build_mosaic, fit_tile, plate_layout
-from .thumbnails import ThumbnailBatch, Thumbnails, choose_level, iter_thumbnails, read_thumbnails
+from .thumbnail_cache import ThumbnailCache
+from .thumbnails import (
+    ThumbnailBatch,
+    Thumbnails,
+    choose_level,
+    iter_thumbnails,
+    read_thumbnails,
+)
 
 __all__ = [
     "MAX_TEXTURE",
+    "ChannelEstimate",
+    "ContrastSampler",
+    "Overlay",
     "OverviewLayout",
     "ThumbnailBatch",
     "ThumbnailCache",
     "Thumbnails",
     "build_mosaic",
     "choose_level",
+    "draw_frames",
     "fit_tile",
     "iter_thumbnails",
     "plate_layout",
+    "plate_overlay",
     "read_thumbnails",
+    "robust_window",
+    "window_is_useless",
 ]

@@ -23,7 +23,7 @@ def test_reader_opens_overview_and_fills_it(make_napari_viewer, small_plate, ope
     viewer = make_napari_viewer()
     ctrl = open_plate_in(viewer, small_plate.plate)
 
-    images = [layer for layer in viewer.layers if isinstance(layer, Image)]
+    images = [layer for layer in viewer.layers if isinstance(layer, Image) and not layer.rgb]  # rgb: the names overlay
     channels = next(iter(plate.wells.values())).fields[0].channels
     assert [layer.name for layer in images] == [f"overview {c.name}" for c in channels]
     for layer, channel in zip(images, channels):
@@ -37,9 +37,11 @@ def test_reader_opens_overview_and_fills_it(make_napari_viewer, small_plate, ope
         for key in plate.missing_wells:
             y0, x0, y1, x1 = layout.cell_box(*layout.missing[key])
             assert not layer.data[y0:y1, x0:x1].any()
-    assert "names" in ctrl.overview.helpers and "missing" in ctrl.overview.helpers
-    names = ctrl.overview.helpers["names"]
-    assert list(names.features["name"]) == [*plate.rows, *plate.columns]
+    names = ctrl.overview.helpers["names"]  # names and missing-well crosses, drawn into one RGBA image
+    assert isinstance(names, Image) and names.rgb and names.data is ctrl.overview.overlay.data
+    for key in plate.missing_wells:
+        r0, c0, r1, c1 = ctrl.overview.overlay.box(layout.cell_box(*layout.missing[key]))
+        assert names.data[r0:r1, c0:c1, 3].any()
     assert ctrl.state.failed_fields == {}
 
 

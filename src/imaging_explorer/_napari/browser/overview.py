@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal
 
+from imaging_explorer.overview.decorations import draw_frames
+
 from .layer_tags import META_KEY, tag_of
-from .overview_layers import ERROR_COLOR, error_boxes, overview_layer_data
+from .overview_layers import overview_layer_data
 from .overview_loader import OverviewLoader
+from .view_fit import fit_layers
 
 if TYPE_CHECKING:
     from imaging_explorer.channel_settings import ChannelSettings
@@ -45,11 +48,12 @@ class PlateOverview:
                  sync: ChannelSync) -> None:
         self.link, self.plate, self.layout, self.settings, self.sync = link, plate, layout, settings, sync
         self.layers: dict[str, Any] = {}  # channel name -> image layer
-        self.helpers: dict[str, Any] = {}  # role (names, missing, errors) -> layer
+        self.helpers: dict[str, Any] = {}  # role -> layer: "names" (names, missing-well crosses, error frames)
         self.token = uuid.uuid4().hex
-        self.mosaics, self.layer_data = overview_layer_data(plate, layout, settings, self.token)
+        self.mosaics, self.overlay, self.layer_data = overview_layer_data(plate, layout, settings, self.token)
         self._expected = {_role_key(kw["metadata"][META_KEY]) for _, kw, _ in self.layer_data}
         self._pending_done: dict[str, str] | None = None
+        self.failed: dict[str, tuple[int, int, int, int]] = {}  # framed field -> its overlay box
         self._stepped = False
         self._refreshed = 0.0
         link.viewer.layers.events.inserted.connect(self._on_inserted)
@@ -98,9 +102,13 @@ class PlateOverview:
             self._pending_done = errors
             return
         self._pending_done = None
+        # one window per channel for both views: the thumbnails' estimate where the file's
+        # window is missing or useless (the settings emit, the sync applies it to every layer)
+        index = {(tag_of(layer) or {}).get("index"): name for name, layer in self.layers.items()}
+        self.settings.set_estimates({index[i]: e for i, e in self.loader.estimates.items() if i in index})
         with self.sync.quiet():
             for name, layer in self.layers.items():
-                if self.settings.get(name).contrast_limits is None:
+                if self.settings.get(name).contrast_limits is None:  # nothing read: napari's own guess
                     layer.reset_contrast_limits()
                 layer.refresh()
         self.finished.emit(errors)
@@ -120,26 +128,18 @@ class PlateOverview:
         """Zoom so that the whole plate, with its row and column names, fills the canvas."""
         if not self.link.alive:
             return
-        viewer = self.link.viewer
-        shown = [layer for layer in self.all_layers() if layer in viewer.layers]
-        if shown:
-            viewer.reset_view(layers=shown)
+        # not napari's reset_view(layers=...): it fails on 2-D layers while a well's z/t stack is in the viewer
+        fit_layers(self.link.viewer, self.all_layers())
 
-    def mark_failed_fields(self, field_paths: list[str], visible: bool) -> None:
-        """Orange frames around unreadable fields (one shapes layer)."""
-        boxes = error_boxes(self.layout, field_paths)
-        if not boxes:
-            return
-        viewer = self.link.viewer
-        layer = self.helpers.get("errors")
-        if layer is not None and layer in viewer.layers:
-            layer.add_rectangles(boxes, edge_color=ERROR_COLOR, face_color="transparent")
-            return
-        self.helpers["errors"] = viewer.add_shapes(
-            boxes, shape_type="rectangle", edge_color=ERROR_COLOR, face_color="transparent",
-            edge_width=max(1.0, self.layout.tile[0] / 32), name="overview unreadable fields", visible=visible,
-            metadata={META_KEY: {"role": "errors"}},
-        )
+    def mark_failed_fields(self, field_paths: list[str], visible: bool = True) -> None:
+        """Orange frames around unreadable fields, drawn into the names overlay (cheap: numpy slices).
+
+        ``visible`` is kept for callers: the frames show and hide with the overlay.
+        """
+        self.failed.update(draw_frames(self.overlay, self.layout, field_paths))
+        layer = self.helpers.get("names")
+        if layer is not None and self.link.alive and layer in self.link.viewer.layers:
+            layer.refresh()  # napari uploads the drawn-into overlay again
 
     def close(self) -> None:
         """Stop reading and remove the layers."""

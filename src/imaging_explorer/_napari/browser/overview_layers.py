@@ -1,9 +1,12 @@
-"""Layer data of the plate overview: one zero-filled mosaic per channel, row and column
-names beside the plate, crosses over missing wells, frames around unreadable fields.
+"""Layer data of the plate overview: one zero-filled mosaic per channel, and one RGBA overlay
+image with the row and column names beside the plate, crosses over missing wells and (later)
+frames around unreadable fields.
 
-World coordinates are mosaic pixels (see :mod:`imaging_explorer.overview.layout`), so
-every layer here has scale 1 and later markers (calls, heatmaps) can use the layout's
-boxes directly. Pixels arrive later, from the thumbnail worker; nothing here reads any.
+World coordinates are mosaic pixels (see :mod:`imaging_explorer.overview.layout`), so the
+mosaics have scale 1 and later markers (calls, heatmaps) can use the layout's boxes directly;
+the overlay is coarser and placed by its own scale and translate. Only image layers: napari's
+text and shapes have a fixed screen size and cost ~2 s each on their first use in a session.
+Pixels arrive later, from the thumbnail worker; nothing here reads any.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from imaging_explorer.ngff import axis_roles
+from imaging_explorer.overview.decorations import Overlay, plate_overlay
 
 from .layer_style import layer_kwargs
 from .layer_tags import META_KEY
@@ -22,17 +28,14 @@ if TYPE_CHECKING:
     from imaging_explorer.overview import OverviewLayout
     from imaging_explorer.plate import Plate
 
-MISSING_COLOR = "#ff5a5a"
-ERROR_COLOR = "#ffa500"
-
 
 def channel_names(plate: Plate) -> list[str]:
     """Display names of the overview's channels: the most any field has, first field's names first."""
     names: list[str] = []
     for well in plate.wells.values():
         for fld in well.fields:
-            axes = [a.name for a in fld.multiscale.axes]
-            n = fld.arrays[0].shape[axes.index("c")] if "c" in axes else 1
+            c = axis_roles(fld.multiscale.axes).c  # by type, then name in any case (iohub: "C")
+            n = fld.arrays[0].shape[c] if c is not None else 1
             for i in range(len(names), n):
                 names.append(fld.channels[i].name if i < len(fld.channels) else f"channel {i}")
     return names or ["channel 0"]
@@ -45,8 +48,8 @@ def mosaic_dtype(plate: Plate) -> np.dtype:
 
 def overview_layer_data(
     plate: Plate, layout: OverviewLayout, settings: ChannelSettings, token: str
-) -> tuple[list[np.ndarray], list[LayerDataTuple]]:
-    """The mosaic arrays (filled in place later) and every overview layer's data.
+) -> tuple[list[np.ndarray], Overlay, list[LayerDataTuple]]:
+    """The mosaic arrays (filled in place later), the overlay (drawn into later) and every layer's data.
 
     Each layer's metadata carries ``{"imaging_explorer": {"role": ..., "token": token}}``
     so the controller can recognise the layers napari made from these tuples.
@@ -63,63 +66,20 @@ def overview_layer_data(
             metadata={META_KEY: {"role": "overview", "token": token, "channel": name, "index": i}},
         )
         layers.append((mosaic, kwargs, "image"))
-    layers.append(names_layer_data(layout, token))
-    missing = missing_layer_data(layout, token)
-    if missing is not None:
-        layers.append(missing)
-    return mosaics, layers
+    overlay = plate_overlay(layout)  # measured ~20 ms on 1536 wells: cheap enough for the reader
+    layers.append(overlay_layer_data(overlay, token))
+    return mosaics, overlay, layers
 
 
-def names_layer_data(layout: OverviewLayout, token: str) -> LayerDataTuple:
-    """Row names left of the plate, column names above it (a Points layer showing text)."""
-    py, px = layout.pitch
-    coords, labels = [], []
-    for name, y in layout.row_centers().items():
-        coords.append((y, -0.35 * px))
-        labels.append(name)
-    for name, x in layout.column_centers().items():
-        coords.append((-0.35 * py, x))
-        labels.append(name)
+def overlay_layer_data(overlay: Overlay, token: str) -> LayerDataTuple:
+    """The names, crosses and frames overlay: an RGBA image above the mosaics, transparent elsewhere."""
     kwargs = {
         "name": "overview names",
-        "features": {"name": labels},
-        "text": {"string": "{name}", "size": 10, "color": "white", "anchor": "center"},
-        "size": 1,
-        "face_color": "transparent",
-        "border_width": 0,
+        "rgb": True,
+        "scale": (overlay.scale, overlay.scale),
+        "translate": overlay.translate,
+        "blending": "translucent_no_depth",
+        "interpolation2d": "linear",  # smooth names when zoomed in or out
         "metadata": {META_KEY: {"role": "names", "token": token}},
     }
-    return np.asarray(coords, dtype=float).reshape(-1, 2), kwargs, "points"
-
-
-def _cross(box: tuple[int, int, int, int]) -> list[np.ndarray]:
-    y0, x0, y1, x1 = (float(v) for v in box)
-    return [np.array([[y0, x0], [y1, x1]]), np.array([[y0, x1], [y1, x0]])]
-
-
-def missing_layer_data(layout: OverviewLayout, token: str) -> LayerDataTuple | None:
-    """Crosses over wells the plate lists but the store lacks; None when there are none."""
-    if not layout.missing:
-        return None
-    shapes: list[np.ndarray] = []
-    for r, c in layout.missing.values():
-        shapes.extend(_cross(layout.cell_box(r, c)))
-    kwargs = {
-        "name": "overview missing wells",
-        "shape_type": "line",
-        "edge_color": MISSING_COLOR,
-        "edge_width": max(1.0, layout.tile[0] / 32),
-        "opacity": 0.8,
-        "metadata": {META_KEY: {"role": "missing", "token": token}},
-    }
-    return shapes, kwargs, "shapes"
-
-
-def error_boxes(layout: OverviewLayout, field_paths: list[str]) -> list[np.ndarray]:
-    """Rectangles (4 corners) around the tiles of fields that could not be read."""
-    out = []
-    for path in field_paths:
-        if path in layout.fields:
-            y0, x0, y1, x1 = (float(v) for v in layout.field_box(path))
-            out.append(np.array([[y0, x0], [y0, x1 - 1], [y1 - 1, x1 - 1], [y1 - 1, x0]]))
-    return out
+    return overlay.data, kwargs, "image"
