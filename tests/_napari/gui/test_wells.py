@@ -152,7 +152,7 @@ def test_corrupted_chunk_costs_only_its_well(make_napari_viewer, small_plate, op
     viewer = make_napari_viewer()
     ctrl = open_plate_in(viewer, copy)
     assert set(ctrl.state.failed_fields) == {"A/2/0"}
-    assert "errors" in ctrl.overview.helpers  # framed on the overview
+    assert "A/2/0" in ctrl.overview.failed  # framed on the overview
     layout = plate_layout(ie.open_plate(str(copy)))
     mosaic = ctrl.overview.layers["DAPI"].data
     for key in ctrl.plate.wells:

@@ -58,6 +58,7 @@ class BrowserDock(QWidget):
         connect_while_alive(self, [
             (self.ctrl.plate_opened, self._plate_opened),
             (self.ctrl.view_changed, self._view_changed),
+            (self.ctrl.overview_shown, self._clear_goto),  # Home: what was typed is stale
             (self.ctrl.well_failed, self._well_failed),
             (self.ctrl.overview_progress, self._progress),
             (self.ctrl.platemap_changed, self._show_compound),
@@ -198,12 +199,17 @@ class BrowserDock(QWidget):
         self._summary = (f"<b>{plate.name}</b> · NGFF {plate.version} · {len(plate.rows)}×{len(plate.columns)} · "
                          f"{len(plate.wells)} wells{missing} · {n_fields} fields")
         self.summary.setText(self._summary)
+        self._clear_goto()  # names and errors of the previous plate
         self.grid.set_plate(plate)
         if self.channel_panel is not None:
             self.channel_panel.setParent(None)
             self.channel_panel.deleteLater()
         self.channel_panel = ChannelPanel(plate, self.ctrl.settings)
         self.channel_slot.addWidget(self.channel_panel)
+
+    def _clear_goto(self) -> None:
+        self.goto.clear()
+        self.message.setText("")
 
     def _view_changed(self) -> None:
         plate, state = self.ctrl.plate, self.ctrl.state

@@ -1,8 +1,10 @@
 """What the status bar says about the point under the cursor (cheap: no reads).
 
 Overview: the well and field (and why a well or field is missing). Well view: the field,
-and for each labels layer the object's id, area and mean intensity per channel (from the
-measurements the controller computed for the field on screen, when they are ready).
+and for each labels layer the object's id, area (µm² when the field's axes have length units,
+else pixels) and mean intensity per channel (from the measurements the controller computed for
+the field on screen, when they are ready). When the view changes under a resting cursor (a key
+opened another well, Home), :func:`refresh_hover` describes the point again.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from imaging_explorer.plate import well_name
 
+from .label_stats import MEASURED_LEVEL
 from .platemap_text import compound_short
+from .pointer import patch_status
 
 if TYPE_CHECKING:
     from imaging_explorer.overview import OverviewLayout
     from imaging_explorer.plate import Plate
 
+    from .controller import PlateController
     from .state import BrowserState
     from .well_loading import WellView
 
@@ -76,7 +81,9 @@ def describe_well(
     labels_layers: dict[str, Any],
     stats: dict[tuple[str, str], Any],
 ) -> str:
-    """"C7 · field 2 · nuclei 17: area 230, DAPI 1201.5, Cell 310.2" under the cursor."""
+    """"C7 · field 2 · nuclei 17: area 97.2 µm², DAPI 1201.5, Cell 310.2" under the cursor."""
+    from imaging_explorer.analysis.units import area_text, pixel_area_um2
+
     y, x = float(position[-2]), float(position[-1])
     fld = view.field_at(y, x)
     if fld is None:
@@ -93,7 +100,7 @@ def describe_well(
         if row is None:
             parts.append(f"{name} {label}" + (" (measuring…)" if table is None else ""))
             continue
-        values = [f"area {row.get('area', 0):.0f}"]
+        values = [f"area {area_text(row.get('area', 0), pixel_area_um2(fld, MEASURED_LEVEL))}"]
         values += [f"{k[5:]} {float(v):.1f}" for k, v in row.items() if str(k).startswith("mean_")]
         parts.append(f"{name} {label}: " + ", ".join(values))
     return " · ".join(parts)
@@ -105,3 +112,42 @@ def _lookup(table: Any, label: int) -> dict | None:
     from imaging_explorer.analysis.regions import label_at
 
     return label_at(table, label)
+
+
+def install_hover_refresh(ctrl: PlateController) -> None:
+    """Describe the point under the cursor again whenever the controller's view changes."""
+    ctrl.view_changed.connect(lambda: refresh_hover(ctrl))
+
+
+def refresh_hover(ctrl: PlateController) -> None:
+    """The view changed under a resting cursor: take the old hover text out of the status bar
+    and describe the point again (napari rewrites its status only when the mouse moves)."""
+    if not ctrl.link.alive:
+        return
+    viewer = ctrl.viewer
+    over = bool(getattr(viewer, "mouse_over_canvas", False))
+    old = ctrl.state.hover_text
+    text = ctrl.describe(tuple(viewer.cursor.position)) if over else ""
+    if text == old:
+        return
+    ctrl.state.hover_text = text
+    if old:
+        viewer.status = _without(viewer.status, old)  # napari's status event appends the new text
+    if over:
+        viewer.update_status_from_cursor()  # napari's own part (value, coordinates) of the new view
+    patch_status(viewer, text)
+
+
+def _without(status: Any, text: str) -> Any:
+    """A status (napari's dict or a plain string) with the hover text taken out."""
+    if isinstance(status, dict):
+        coords = str(status.get("coordinates", ""))
+        return {**status, "coordinates": _cut(coords, text)}
+    return _cut(str(status), text) or "Ready"
+
+
+def _cut(where: str, text: str) -> str:
+    for piece in (f" · {text}", f"{text} · ", text):
+        if piece in where:
+            return where.replace(piece, "", 1)
+    return where

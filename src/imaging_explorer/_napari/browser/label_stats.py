@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from .well_loading import WellView
 
 StatsKey = tuple[str, str]  # field path, label image name
+#: Objects are measured on this pyramid level of the field (areas are in its pixels).
+MEASURED_LEVEL = 0
 
 
 def measure_labels(view: WellView, stats: dict[StatsKey, Any]) -> Any:
@@ -26,7 +28,7 @@ def measure_labels(view: WellView, stats: dict[StatsKey, Any]) -> Any:
     def run() -> Iterator[tuple[StatsKey, Any]]:
         for fld, name in todo:
             try:
-                yield (fld.path, name), field_label_stats(fld, name)
+                yield (fld.path, name), field_label_stats(fld, name, level=MEASURED_LEVEL)
             except Exception:  # noqa: BLE001 - this field just has no measurements
                 continue
 

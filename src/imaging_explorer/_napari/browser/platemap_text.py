@@ -45,8 +45,6 @@ def compound_short(platemap: pd.DataFrame | None, key: str | None) -> str:
 
 def compound_line(platemap: pd.DataFrame | None, key: str | None, error: str = "", loading: bool = False) -> str:
     """The dock's compound line for a well: compound, concentration, role, replicate wells."""
-    from imaging_explorer.platemap import replicates
-
     if error:
         return f"compound: plate map not usable ({error})"
     if platemap is None:
@@ -60,6 +58,8 @@ def compound_line(platemap: pd.DataFrame | None, key: str | None, error: str = "
     cpd = str(row.get("compound_id", "") or "") or "—"
     conc = _concentration(row.get("concentration"))
     role = ROLE_TEXT.get(str(row.get("role", "")), str(row.get("role", "")))
+    from imaging_explorer.platemap import replicates  # pandas: only once a plate map is there
+
     text = f"compound: <b>{cpd}</b>" + (f" · {conc}" if conc else "") + f" · {role}"
     reps = replicates(platemap, key)
     if reps:

@@ -2,6 +2,11 @@
 
 Reviewers step through wells one after another; with the next well already read, stepping
 on only swaps layer data (measured here: a switch otherwise waits 0.1-0.3 s for the read).
+
+The first well also pays once-per-process costs: importing dask.array (1.5-2 s) and zarr
+(0.4 s) for the lazy arrays, and what napari's first labels layer imports (0.2-1 s).
+:func:`warm_up` pays them in a worker once the overview is drawn (started earlier, it slowed
+the overview down on 2 cores).
 """
 
 from __future__ import annotations
@@ -17,6 +22,36 @@ if TYPE_CHECKING:
 
     from .state import Target
     from .well_loading import WellView
+
+
+_warm_started = False  # once per process
+
+
+def _first_use() -> None:
+    """Import what a first well view would otherwise import on its way (in a worker).
+
+    Only imports (Python's import lock makes them safe beside the GUI thread): building a
+    napari layer here would race the GUI thread's first layers for pint's unit registry.
+    """
+    import dask.array as da
+
+    # what napari's first Labels layer imports (listed by diffing sys.modules; ~0.2-1 s)
+    import scipy.linalg  # noqa: F401
+    import skimage.color
+    import skimage.exposure  # noqa: F401
+    import zarr  # noqa: F401 - opens a field's arrays (the overview reads chunks without it)
+
+    da.ones(2, chunks=1).sum().compute()  # dask's first compute starts its thread pool
+
+
+def warm_up() -> Any:
+    """Pay the first well's one-time costs in a worker, once per process; returns the worker
+    (None when it was started before)."""
+    global _warm_started
+    if _warm_started:
+        return None
+    _warm_started = True
+    return start_worker(_first_use)
 
 
 class WellPrefetch:

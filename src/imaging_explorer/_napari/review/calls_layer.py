@@ -7,6 +7,8 @@ per-well layers and never recolouring labels (napari#6732).
 The consensus view draws the same layer from all reviewers: the majority call's colour per
 well, and under it, on wells where reviewers disagree, a magenta frame three times as wide (a
 magenta border on both sides of the call's colour; magenta alone on a tie).
+
+The layer is for looking at: not editable (R would add rectangles) and never left active.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..browser.layer_guard import is_helper, make_read_only
 from ..browser.layer_tags import META_KEY
 
 if TYPE_CHECKING:
@@ -88,8 +91,12 @@ def draw_calls(viewer: napari.Viewer, layout: OverviewLayout, calls: dict[str, s
             shapes or None, shape_type="rectangle", edge_color=edge_colors or "red", face_color="transparent",
             edge_width=widths or width, name=name, visible=visible, metadata={META_KEY: meta},
         )
-        if active is not None and active in viewer.layers:  # keep the user's layer active (its keys)
-            viewer.layers.selection.active = active
+        make_read_only(layer)
+        if active is not None and active in viewer.layers:
+            viewer.layers.selection.active = active  # keep the user's layer active (its keys)
+        elif viewer.layers.selection.active is layer:
+            viewer.layers.selection.active = next(
+                (x for x in reversed(viewer.layers) if x.visible and not is_helper(x)), None)
         return layer
     layer.metadata[META_KEY] = meta
     layer.data = shapes
