@@ -44,16 +44,13 @@ class _ImportExport(_Queries):
             out["tags"] = [";".join(t) for t in out["tags"]]
             out = out[_EXPORT_EVENTS]
         elif what in ("current", "consensus"):
-            table = self.current(plate) if what == "current" else self.consensus(plate).reset_index()
+            table = self.current(plate, platemap=True) if what == "current" \
+                else self.consensus(plate, platemap=True).reset_index()
             name, fingerprint, _ = self._identity(plate, allow_name=True)
             out = table.assign(plate=name, fingerprint=fingerprint)
             if "tags" in out:
                 out["tags"] = [";".join(t) for t in out["tags"]]
             out = out[["plate", "fingerprint", *[c for c in table.columns if c not in ("plate", "fingerprint")]]]
-            pm = self.platemap(plate)
-            if pm is not None:
-                keep = [c for c in ("compound_id", "concentration", "role") if c in pm.columns]
-                out = out.merge(pm[keep], left_on="well", right_index=True, how="left")
         else:
             raise ValueError(f"what={what!r}: use 'events', 'current' or 'consensus'")
         return write_table(out, Path(path))

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from .identities import PlateRef
 
+#: The plate map's columns that current calls, consensus and their exports carry.
+PLATEMAP_COLUMNS = ("compound_id", "concentration", "role")
 _EVENT_COLUMNS = ["event_id", "uuid", "well", "reviewer", "kind", "call", "confidence", "tags", "note", "time",
                   "undo_of", "undone"]
 
@@ -147,11 +149,28 @@ class _Queries(_Identities):
         """
         return self._events(plate, well).reset_index(drop=True)
 
-    def current(self, plate: PlateRef) -> pd.DataFrame:
+    def with_platemap(self, table: pd.DataFrame, plate: PlateRef) -> pd.DataFrame:
+        """``table`` (a ``well`` column or a well index) with the stored plate map's compound_id,
+        concentration and role added; unchanged when no plate map was saved for the plate.
+        Wells the map does not list get blanks."""
+        pm = self.platemap(plate)
+        if pm is None:
+            return table
+        keep = [c for c in PLATEMAP_COLUMNS if c in pm.columns and c not in table.columns]
+        if "well" in table.columns:
+            out = table.merge(pm[keep], left_on="well", right_index=True, how="left")
+            out.index = table.index
+        else:
+            out = table.join(pm[keep], how="left")
+        out.attrs.update(table.attrs)
+        return out
+
+    def current(self, plate: PlateRef, platemap: bool = False) -> pd.DataFrame:
         """Each reviewer's call in force on each well (the latest that was not undone).
 
         Columns: well, reviewer, call, confidence, tags, note, time, event_id, uuid;
-        sorted by well (plate order) then reviewer.
+        sorted by well (plate order) then reviewer. ``platemap=True`` adds the stored plate
+        map's compound_id, concentration and role (see :meth:`with_platemap`).
         """
         events = self._events(plate)
         calls = events[(events["kind"] == "call") & ~events["undone"]]
@@ -161,15 +180,17 @@ class _Queries(_Identities):
         order = sorted(range(len(out)), key=lambda i: (_plate_order(out["well"].iat[i]), out["reviewer"].iat[i]))
         out = out.iloc[order].reset_index(drop=True)
         out.attrs.update(events.attrs)
-        return out
+        return self.with_platemap(out, plate) if platemap else out
 
-    def consensus(self, plate: PlateRef) -> pd.DataFrame:
+    def consensus(self, plate: PlateRef, platemap: bool = False) -> pd.DataFrame:
         """Majority call per well over the reviewers' current calls.
 
         Index: well. Columns: call (missing on a tie), n_reviewers, n_hit, n_candidate, n_reject,
-        n_unsure, agreement (share behind the majority), conflict (reviewers disagree), tie.
+        n_unsure, agreement (share behind the majority), conflict (reviewers disagree), tie;
+        ``platemap=True`` adds compound_id, concentration and role (see :meth:`with_platemap`).
         """
-        return consensus_table(self.current(plate), CALLS)
+        table = consensus_table(self.current(plate), CALLS)
+        return self.with_platemap(table, plate) if platemap else table
 
     def agreement(self, plate: PlateRef) -> Agreement:
         """Agreement between reviewers: Cohen's kappa for two, Fleiss' kappa for more.

@@ -137,12 +137,24 @@ class _Writes(_Identities):
         return int(event_id)
 
     def save_platemap(self, plate: PlateKey, platemap: pd.DataFrame, source: str = "") -> int:
-        """Keep a copy of a plate map (from :func:`~imaging_explorer.read_platemap`) with the plate."""
+        """Keep a copy of a plate map (from :func:`~imaging_explorer.read_platemap`) with the plate.
+
+        The newest copy is the plate's map (exports join it). Saving the map the plate has already
+        (same content and source) adds nothing and returns that copy's id, so the Review dock can
+        save the map each time it opens the plate.
+        """
         name, fingerprint, location = self._identity(plate, allow_name=False)
         content = platemap.reset_index().to_json(orient="records", force_ascii=False)
+        source = str(source or platemap.attrs.get("source", ""))
+        t = S.platemaps
         with self._write() as conn:
             pid = self._plate_id(conn, name, fingerprint, location)
-            new_id = _inserted_id(conn.execute(sa.insert(S.platemaps).values(
-                plate_id=pid, source=str(source or platemap.attrs.get("source", "")), content=content, created_at=_now(),
+            newest = conn.execute(sa.select(t.c.id, t.c.content, t.c.source).where(t.c.plate_id == pid)
+                                  .order_by(t.c.id.desc()).limit(1)).first()
+            if newest is not None and newest.content == content and newest.source == source:
+                return int(newest.id)
+            new_id = _inserted_id(conn.execute(sa.insert(t).values(
+                plate_id=pid, source=source, content=content, created_at=_now(),
             )))
+        self._plate_ids[(name, fingerprint)] = pid
         return int(new_id)

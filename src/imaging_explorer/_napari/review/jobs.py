@@ -25,6 +25,8 @@ from imaging_explorer.annotations.schema import CALLS
 from ..browser.workers import start_worker
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from imaging_explorer.annotations import AnnotationStore
     from imaging_explorer.plate import Plate
 
@@ -176,6 +178,17 @@ def snapshot(store: AnnotationStore, plate: Plate, well: str | None, done: str =
     except Exception:  # noqa: BLE001 - as agreement
         consensus = None
     return Snapshot(plate, well, current, history, agreement, done, event_id, consensus, latest, live)
+
+
+def platemap_job(plate: Plate, platemap: pd.DataFrame) -> Callable[[AnnotationStore], Snapshot]:
+    """A job that keeps the plate map the browser found with the plate in the store, so that
+    exports of current calls and consensus carry compounds (saving the same map again adds nothing)."""
+
+    def job(store: AnnotationStore) -> Snapshot:
+        store.save_platemap(plate, platemap)
+        return Snapshot(unchanged=True)  # nothing for the dock to show
+
+    return job
 
 
 def poll_job(plate: Plate, well: str | None, seen: int | None) -> Callable[[AnnotationStore], Snapshot]:

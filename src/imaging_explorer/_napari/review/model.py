@@ -23,7 +23,7 @@ from imaging_explorer.plate import well_name
 
 from .calls_layer import consensus_calls, draw_calls
 from .config import load_review_config, save_review_config
-from .jobs import Snapshot, StoreJobs, poll_job, snapshot
+from .jobs import Snapshot, StoreJobs, platemap_job, poll_job, snapshot
 from .queue import queue_step, queue_wells
 from .text import agreement_text, conflict_entry, conflicts_heading, history_entry, where_text
 
@@ -90,11 +90,13 @@ class ReviewModel:
         self.options.events.connect(self._option_changed)
         ctrl.plate_opened.connect(self._plate_opened)
         ctrl.view_changed.connect(self._view_changed)
+        ctrl.state.events.platemap.connect(self._save_platemap)  # the browser found the plate map
         self.jobs.open()
 
     def close(self) -> None:
         self.jobs.close()
-        for signal, slot in ((self.ctrl.plate_opened, self._plate_opened), (self.ctrl.view_changed, self._view_changed)):
+        for signal, slot in ((self.ctrl.plate_opened, self._plate_opened), (self.ctrl.view_changed, self._view_changed),
+                             (self.ctrl.state.events.platemap, self._save_platemap)):
             signal.disconnect(slot)
 
     @property
@@ -260,7 +262,14 @@ class ReviewModel:
         else:
             self.store_ready.emit(True)
             self._say(f"annotations: {store.url}")
+            self._save_platemap()
         self.refresh()
+
+    def _save_platemap(self) -> None:
+        """Keep the plate map the browser found with the plate in the store (exports join it)."""
+        plate, platemap, store = self.ctrl.plate, self.ctrl.state.platemap, self.store
+        if plate is not None and platemap is not None and store is not None and not store.read_only:
+            self.jobs.submit("plate map", platemap_job(plate, platemap))
 
     def _job_failed(self, what: str, message: str) -> None:
         if what == "poll":  # a missed look for others' calls: the next one tries again
