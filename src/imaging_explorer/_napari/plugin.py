@@ -1,7 +1,8 @@
 """The npe2 commands of napari.yaml: the reader and the sample data (the docks are in ``_qt/``).
 
-``get_reader`` is total: for anything that is not a plate it returns None and never raises.
-For a plate it returns :func:`read_plate`, which reads the metadata only
+``get_reader`` is total: it never raises. Paths that are not zarr get None at once; a single
+OME-Zarr image (not a plate) opens as image and label layers (:mod:`.image_reader`); any other
+zarr group gets None with a napari notification of the reason. For a plate it returns :func:`read_plate`, which reads the metadata only
 (``imaging_explorer.open_plate``) and, inside a napari viewer, hands the plate to that
 viewer's plate browser (:mod:`.browser.controller`): the layers returned are the plate
 overview (one zero-filled mosaic layer per channel, row and column names, missing wells),
@@ -14,6 +15,7 @@ Importing this module pulls in neither napari nor Qt.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 ReaderFunction = Callable[[str | Sequence[str]], list["LayerDataTuple"]]
 
 REMOTE_SCHEMES = ("http", "https", "s3")
+NOT_A_PLATE = "not an HCS plate"  # how open_plate's reason starts for another kind of group
+ZARR_FILES = ("zarr.json", ".zgroup", ".zattrs", ".zarray")
 
 
 # --------------------------------------------------------------------------- detection
@@ -82,27 +86,70 @@ def is_local_plate(folder: Path) -> bool:
     return doc is not None and isinstance(doc.get("plate"), dict)
 
 
+def is_zarr_group(folder: Path) -> bool:
+    """True when ``folder`` looks like a zarr group or array (its metadata files are there)."""
+    return any((folder / name).is_file() for name in ZARR_FILES)
+
+
 def get_reader(path: str | Sequence[str]) -> ReaderFunction | None:
-    """npe2 reader contribution: a reader function for a plate, None for anything else."""
+    """npe2 reader contribution: a reader function for a plate or a single OME-Zarr image.
+
+    Anything that is not zarr gets None at once and silently (napari then tries its other
+    readers). A zarr group that cannot be shown (another kind of group, broken metadata) gets
+    None too, with a napari notification that names the location and the reason.
+    """
     location = _single_path(path)
     if location is None:
         return None
     folder = _local_folder(location)
     if folder is not None:
-        return read_plate if is_local_plate(folder) else None
+        if is_local_plate(folder):
+            return read_plate
+        return _image_reader(location) if is_zarr_group(folder) else None
     if urlparse(location).scheme.lower() not in REMOTE_SCHEMES:
         return None
-    try:  # a remote store: the model tells whether it is a plate
-        import imaging_explorer as ie
+    import imaging_explorer as ie
 
+    try:  # a remote store: the model tells whether it is a plate
         plate = ie.open_plate(location)
-    except Exception:  # noqa: BLE001 - a reader must not raise for foreign data
+    except ie.PlateError as e:
+        if e.reason.startswith(NOT_A_PLATE):  # perhaps a single image
+            return _image_reader(location)
+        _refuse(location, e.reason)
+        return None
+    except Exception as e:  # noqa: BLE001 - a reader must not raise for foreign data
+        _refuse(location, str(e))
         return None
 
     def read_opened_plate(_path: str | Sequence[str]) -> list[LayerDataTuple]:
         return plate_layers(plate)
 
     return read_opened_plate
+
+
+def _image_reader(location: str) -> ReaderFunction | None:
+    """A reader of the single OME-Zarr image at ``location``; None (and why) when it is none."""
+    from .image_reader import image_layer_data, open_image
+
+    try:
+        image = open_image(location)
+    except Exception as e:  # noqa: BLE001 - PlateError, or a store that fails: never raise
+        _refuse(location, getattr(e, "reason", None) or str(e))
+        return None
+
+    def read_image(_path: str | Sequence[str]) -> list[LayerDataTuple]:
+        return image_layer_data(image)
+
+    return read_image
+
+
+def _refuse(location: str, reason: str) -> None:
+    """Tell the user why this reader cannot open ``location`` (napari only says it refused)."""
+    from .docks import notify
+
+    name = os.path.basename(location.rstrip("/")) or location
+    with contextlib.suppress(Exception):  # no napari (a script): the None says enough
+        notify("warning", f"Cannot open {name}: {reason} ({location})")
 
 
 # --------------------------------------------------------------------------- reading

@@ -6,6 +6,9 @@ queue, the well's history, agreement between reviewers, conflicts (activating on
 well) and whether the overview shows your calls or all reviewers' consensus. Every button calls
 the model; the model's signals fill the labels and lists. A timer asks the model to poll the
 store every :data:`POLL_INTERVAL_MS` so that other reviewers' calls appear.
+
+The sections fold (superqt's QCollapsible) and sit in a vertical scroll area, so the dock fits
+any screen: napari grows the main window to a dock's minimum height, past the screen's bottom.
 """
 
 from __future__ import annotations
@@ -16,16 +19,21 @@ from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDockWidget,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMainWindow,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
+from superqt import QCollapsible
 
 from ..docks import notify, open_dock
 from ..keys import help_text
@@ -42,6 +50,9 @@ if TYPE_CHECKING:
 
 #: how often the dock asks the store whether others wrote (ms)
 POLL_INTERVAL_MS = 2000
+HISTORY_HEIGHT = 160  # px, the history list at most (it scrolls)
+CONFLICTS_HEIGHT = 100
+MIN_HEIGHT = 280  # px the dock takes at least when it opens: name, where, the call buttons, undo
 
 
 def show_review_dock(viewer: napari.Viewer) -> Any:
@@ -49,7 +60,10 @@ def show_review_dock(viewer: napari.Viewer) -> Any:
     session = session_for(viewer)
     if session.review_dock is not None:
         return session.review_dock
-    return open_dock(viewer, "Review", ReviewDock)
+    dock = open_dock(viewer, "Review", ReviewDock)
+    if isinstance(dock, ReviewDock):
+        QTimer.singleShot(0, dock.take_room)
+    return dock
 
 
 class ReviewDock(QWidget):
@@ -61,11 +75,11 @@ class ReviewDock(QWidget):
         session = session_for(viewer)
         self.model = ReviewModel(session.browser)
         self.model.ask_reviewer = self._ask_reviewer
-        layout = QVBoxLayout(self)
+        layout = self._scrolled_body()
         self._build_calls(layout)
         self.form = CallForm(self.model.draft)
-        layout.addWidget(self.form.native)
-        self._build_queue(layout)
+        _section(layout, "Tags, confidence, note", self.form.native)
+        self._build_queue(_section(layout, "Queue and overview"))
         self._build_lists(layout)
         self._set_enabled(False)
         self.poll_timer = QTimer(self)
@@ -85,6 +99,44 @@ class ReviewDock(QWidget):
         ], on_destroyed=lambda: _forget(session, model))
         session.review, session.review_dock = model, self
         install_review_keys(viewer, session)
+
+    def _scrolled_body(self) -> QVBoxLayout:
+        """The layout the sections go in: inside a scroll area, so that the dock never asks for
+        more height than the screen has (napari would grow the window past the screen)."""
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        body = QWidget()
+        self.scroll.setWidget(body)
+        outer.addWidget(self.scroll)
+        return QVBoxLayout(body)
+
+    def showEvent(self, event: Any) -> None:
+        # as wide as the sections need: the scroll area only scrolls vertically
+        body = self.scroll.widget()
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        self.scroll.setMinimumWidth(body.minimumSizeHint().width() + bar)
+        super().showEvent(event)
+
+    def take_room(self) -> None:
+        """Ask the main window for the height the sections need, leaving the docks beside it
+        (the Plate browser) the height they ask for: Qt would leave this dock a sliver."""
+        frame = self.parent()
+        while frame is not None and not isinstance(frame, QDockWidget):
+            frame = frame.parent()
+        window = frame.parent() if frame is not None else None
+        if not isinstance(window, QMainWindow) or frame.isFloating():
+            return
+        area = window.dockWidgetArea(frame)
+        others = [d for d in window.findChildren(QDockWidget) if d is not frame and d.isVisible()
+                  and not d.isFloating() and window.dockWidgetArea(d) == area]
+        total = frame.height() + sum(d.height() for d in others)
+        left = total - sum(d.sizeHint().height() for d in others)
+        wanted = self.scroll.widget().sizeHint().height() + frame.height() - self.height()
+        window.resizeDocks([frame], [min(wanted, max(MIN_HEIGHT, left))], Qt.Vertical)
 
     def _build_calls(self, layout: QVBoxLayout) -> None:
         options = self.model.options
@@ -146,25 +198,26 @@ class ReviewDock(QWidget):
 
     def _build_lists(self, layout: QVBoxLayout) -> None:
         self.status = QLabel("opening the annotation store…")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.history = QListWidget()
+        self.history.setMaximumHeight(HISTORY_HEIGHT)
+        _section(layout, "History of this well", self.history)
+        reviewers = _section(layout, "Reviewers: agreement and conflicts")
         self.agreement = QLabel("")
-        for label in (self.status, self.agreement):
-            label.setWordWrap(True)
-            layout.addWidget(label)
+        self.agreement.setWordWrap(True)
+        reviewers.addWidget(self.agreement)
         self.conflicts_label = QLabel("conflicts (reviewers disagree): none")
-        layout.addWidget(self.conflicts_label)
+        reviewers.addWidget(self.conflicts_label)
         self.conflicts = QListWidget()
-        self.conflicts.setMaximumHeight(100)
+        self.conflicts.setMaximumHeight(CONFLICTS_HEIGHT)
         self.conflicts.setToolTip("wells where reviewers' calls differ; click one to open it")
         self.conflicts.itemClicked.connect(self._conflict_chosen)
         self.conflicts.itemActivated.connect(self._conflict_chosen)
-        layout.addWidget(self.conflicts)
-        layout.addWidget(QLabel("history of this well"))
-        self.history = QListWidget()
-        self.history.setMaximumHeight(160)
-        layout.addWidget(self.history)
-        keys = QLabel(f"<small>Hotkeys (canvas focused): {help_text(REVIEW_KEYS, ', ')}</small>")
+        reviewers.addWidget(self.conflicts)
+        keys = QLabel(f"<small>{help_text(REVIEW_KEYS, ', ')}</small>")
         keys.setWordWrap(True)
-        layout.addWidget(keys)
+        _section(layout, "Hotkeys (canvas focused)", keys, expanded=False)
         layout.addStretch(1)
 
     # ------------------------------------------------------------------ input
@@ -215,6 +268,26 @@ class ReviewDock(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.conflicts.addItem(item)
         self.conflicts_label.setText(heading)
+
+
+def _section(layout: QVBoxLayout, title: str, widget: QWidget | None = None, *,
+             expanded: bool = True) -> QVBoxLayout:
+    """A collapsible section (superqt) added to ``layout``, holding ``widget`` if given; its layout."""
+    section = QCollapsible(title)
+    section.setDuration(0)  # no animation: sections open as fast as the rest of napari
+    inner = QWidget()
+    inner_layout = QVBoxLayout(inner)
+    inner_layout.setContentsMargins(0, 0, 0, 0)
+    if widget is not None:
+        inner_layout.addWidget(widget)
+    section.addWidget(inner)
+    section.layout().setContentsMargins(0, 0, 0, 0)
+    if expanded:
+        section.expand(animate=False)
+    else:
+        section.collapse(animate=False)
+    layout.addWidget(section)
+    return inner_layout
 
 
 def _forget(session: Any, model: ReviewModel) -> None:
