@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .errors import AnnotationStoreError, MetadataError, PlateError, PlateMapError, PlateWarning
     from .ngff import validate_metadata
     from .ngff.validate_store import validate
-    from .plate import Channel, Field, Labels, Plate, Well, open_plate
+    from .plate import Channel, Field, Labels, Plate, Well, ZarrImage, open_image, open_plate
     from .platemap import read_platemap
     from .sample import SamplePlate, make_sample_plate
 
@@ -33,6 +33,8 @@ _EXPORTS = {
     "PlateMapError": "errors",
     "AnnotationStoreError": "errors",
     "open_plate": "plate",
+    "open_image": "plate",
+    "ZarrImage": "plate",
     "Plate": "plate",
     "Well": "plate",
     "Field": "plate",

@@ -129,7 +129,9 @@ def get_reader(path: str | Sequence[str]) -> ReaderFunction | None:
 
 def _image_reader(location: str) -> ReaderFunction | None:
     """A reader of the single OME-Zarr image at ``location``; None (and why) when it is none."""
-    from .image_reader import image_layer_data, open_image
+    from imaging_explorer.plate import open_image
+
+    from .image_reader import image_layer_data
 
     try:
         image = open_image(location)
