@@ -66,3 +66,16 @@ def press():
         viewer.window._qt_viewer.canvas._key_map_handler.press_key(key)
 
     return run
+
+
+@pytest.fixture
+def plate_with_bad_field(small_plate, tmp_path):
+    """A copy of the small plate whose field A/2/0 has a corrupt first chunk at full resolution and
+    at the overview's level (the rest of the plate reads fine)."""
+    import shutil
+
+    copy = tmp_path / "plate.zarr"
+    shutil.copytree(small_plate.plate, copy)
+    for level in ("0", "2"):
+        (copy / "A" / "2" / "0" / level / "c" / "0" / "0" / "0").write_bytes(b"not a chunk at all" * 3)
+    return copy

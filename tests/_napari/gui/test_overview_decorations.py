@@ -3,8 +3,6 @@ layer (their first use costs ~2 s each), names scale with the zoom and never run
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from real_layouts import wells_1536  # tests/ is on the path (pyproject: pythonpath)
@@ -64,11 +62,8 @@ def test_1536_column_names_are_48_separate_blobs(make_napari_viewer, open_plate_
     assert all(a == b for a, b in spans) and {a for a, _ in spans} == set(range(32))
 
 
-def test_failed_field_is_framed_in_the_overlay(make_napari_viewer, small_plate, open_plate_in, tmp_path) -> None:
-    copy = tmp_path / "plate.zarr"
-    shutil.copytree(small_plate.plate, copy)
-    for level in ("0", "2"):  # the full resolution and the overview's level
-        (copy / "A" / "2" / "0" / level / "c" / "0" / "0" / "0").write_bytes(b"not a chunk at all" * 3)
+def test_failed_field_is_framed_in_the_overlay(make_napari_viewer, plate_with_bad_field, open_plate_in) -> None:
+    copy = plate_with_bad_field
     viewer = make_napari_viewer()
     ctrl = open_plate_in(viewer, copy)
     assert set(ctrl.state.failed_fields) == {"A/2/0"}

@@ -167,8 +167,12 @@ def test_consensus_conflicts_and_live_updates(make_napari_viewer, small_plate, o
                                               wait_for_well, review_env, review_dock, press) -> None:
     """Calls written by another process (a second store on the same file) reach the dock by its
     poll: the consensus layer, the conflict list, the kappa line and the well's history."""
-    from imaging_explorer._napari.review.calls_layer import CONFLICT_COLOR, CONSENSUS_LAYER_NAME, LAYER_NAME
     from imaging_explorer._napari._qt.review_dock import POLL_INTERVAL_MS
+    from imaging_explorer._napari.review.calls_layer import (
+        CONFLICT_COLOR,
+        CONSENSUS_LAYER_NAME,
+        LAYER_NAME,
+    )
     from imaging_explorer.annotations import AnnotationStore
 
     assert POLL_INTERVAL_MS <= 2500

@@ -3,8 +3,6 @@ stale loads dropped; a corrupted chunk costs only its well."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
@@ -142,13 +140,10 @@ def test_tiled_fields(make_napari_viewer, small_plate, open_plate_in, qtbot, wai
     assert ctrl.well_layers.images["DAPI"].data[0].shape == (h, w)
 
 
-def test_corrupted_chunk_costs_only_its_well(make_napari_viewer, small_plate, open_plate_in, qtbot, tmp_path, wait_for_well) -> None:
+def test_corrupted_chunk_costs_only_its_well(make_napari_viewer, plate_with_bad_field, open_plate_in, qtbot, wait_for_well) -> None:
     from imaging_explorer.overview import plate_layout
 
-    copy = tmp_path / "plate.zarr"
-    shutil.copytree(small_plate.plate, copy)
-    for level in ("0", "2"):  # the full resolution and the overview's level
-        (copy / "A" / "2" / "0" / level / "c" / "0" / "0" / "0").write_bytes(b"not a chunk at all" * 3)
+    copy = plate_with_bad_field
     viewer = make_napari_viewer()
     ctrl = open_plate_in(viewer, copy)
     assert set(ctrl.state.failed_fields) == {"A/2/0"}

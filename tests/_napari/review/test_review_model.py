@@ -8,33 +8,14 @@ import json
 import os
 import stat
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from psygnal import Signal
+from stand_ins import InstantBrowser
 
 import imaging_explorer as ie
-from imaging_explorer._napari.browser.state import BrowserState
 from imaging_explorer._napari.review.config import config_path
 from imaging_explorer._napari.review.model import ReviewModel
 from imaging_explorer.annotations import AnnotationStore
-
-
-class InstantBrowser:
-    """What the review needs of the plate browser; a well is "loaded" as soon as it is asked for."""
-
-    plate_opened = Signal()
-    view_changed = Signal()
-
-    def __init__(self, plate: ie.Plate) -> None:
-        self.plate, self.layout = plate, None  # no layout: no calls layer is drawn
-        self.state = BrowserState()
-        self.link = SimpleNamespace(alive=False)
-
-    def show_well(self, key: str) -> str:
-        self.state.mode, self.state.well, self.state.pending = "well", key, None
-        self.view_changed.emit()
-        return key
 
 
 @pytest.fixture

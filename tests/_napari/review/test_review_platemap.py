@@ -4,34 +4,14 @@ carry compound_id, concentration and role. Qt-free: store jobs run inline."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pandas as pd
 import pytest
-from psygnal import Signal
+from stand_ins import InstantBrowser
 
 import imaging_explorer as ie
-from imaging_explorer._napari.browser.state import BrowserState
 from imaging_explorer._napari.review.model import ReviewModel
 from imaging_explorer.annotations import AnnotationStore
 from imaging_explorer.cli import main
-
-
-class Browser:
-    """The plate browser as the review sees it; wells show at once, the plate map comes later."""
-
-    plate_opened = Signal()
-    view_changed = Signal()
-
-    def __init__(self, plate: ie.Plate) -> None:
-        self.plate, self.layout = plate, None
-        self.state = BrowserState()
-        self.link = SimpleNamespace(alive=False)
-
-    def show_well(self, key: str) -> str:
-        self.state.mode, self.state.well, self.state.pending = "well", key, None
-        self.view_changed.emit()
-        return key
 
 
 @pytest.fixture
@@ -46,7 +26,7 @@ def default_store(tmp_path, monkeypatch):
 def test_found_plate_map_goes_into_exports(small_plate, default_store, tmp_path, found_first):
     plate = ie.open_plate(str(small_plate.plate))
     pm = ie.read_platemap(small_plate.platemap, plate)
-    browser = Browser(plate)
+    browser = InstantBrowser(plate)
     if found_first:  # the browser found the map before the dock opened
         browser.state.platemap = pm
     review = ReviewModel(browser, None, inline=True)
