@@ -121,7 +121,6 @@ def take(out: Path, tmp: Path) -> None:
             sys.exit(f"could not call {well}: {dock.status.text()}")
         wait_until(f"the call on {well}", lambda: not dock.model.busy)
     ctrl.show_overview()
-    viewer.layers.selection.active = viewer.layers["overview calls"]
     settle(0.5)
     dock_of(dock).raise_()  # the Review tab in front
     settle()

@@ -35,8 +35,8 @@ NAME_COLOR = (255, 255, 255, 255)
 OUTLINE_COLOR = (0, 0, 0, 255)  # keeps names legible on a light canvas too
 MISSING_COLOR = (255, 90, 90, 204)
 ERROR_COLOR = (255, 165, 0, 255)
-_NAME_HEIGHT = 0.55  # of the row pitch: room between rows
-_NAME_WIDTH = 0.75  # of the column pitch: room between columns
+_NAME_HEIGHT = 0.4  # of the row pitch: room between rows, and names no bigger than a label needs
+_NAME_WIDTH = 0.7  # of the column pitch: room between columns
 
 
 @dataclass
