@@ -11,6 +11,8 @@ the overview down on 2 cores).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -41,17 +43,24 @@ def _first_use() -> None:
     import skimage.exposure  # noqa: F401
     import zarr  # noqa: F401 - opens a field's arrays (the overview reads chunks without it)
 
-    da.ones(2, chunks=1).sum().compute()  # dask's first compute starts its thread pool
+    with contextlib.suppress(RuntimeError):  # napari closed meanwhile: no new threads at shutdown
+        da.ones(2, chunks=1).sum().compute()  # dask's first compute starts its thread pool
 
 
-def warm_up() -> Any:
-    """Pay the first well's one-time costs in a worker, once per process; returns the worker
-    (None when it was started before)."""
+def warm_up() -> threading.Thread | None:
+    """Pay the first well's one-time costs in a background thread, once per process; returns the
+    thread (None when it was started before).
+
+    A daemon thread, not a Qt worker: nobody waits for its result, and a viewer closed while it
+    runs must not turn into a Qt worker signalling after Qt is gone (seen: an abort at exit).
+    """
     global _warm_started
     if _warm_started:
         return None
     _warm_started = True
-    return start_worker(_first_use)
+    thread = threading.Thread(target=_first_use, name="imaging-explorer warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class WellPrefetch:
