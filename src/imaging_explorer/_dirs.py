@@ -4,12 +4,17 @@ The library, the CLI and the napari docks all ask here, so they agree on where t
 plate and thumbnails are cached, where channel settings and reviewer choices are kept, and
 which annotation store is the default.
 
-=============================  ==============================================================
-``IMAGING_EXPLORER_CACHE``     cache folder (sample plate, overview thumbnails)
-``IMAGING_EXPLORER_CONFIG``    config folder (channel settings per plate, review choices)
-``IMAGING_EXPLORER_DATA``      data folder (the default annotation store)
-``IMAGING_EXPLORER_DB``        the annotation store: a file path or a ``postgresql://`` URL
-=============================  ==============================================================
+===================================  =================================================================
+``IMAGING_EXPLORER_CACHE``           cache folder (sample plate, overview thumbnails, remote metadata)
+``IMAGING_EXPLORER_CONFIG``          config folder (channel settings per plate, review choices)
+``IMAGING_EXPLORER_DATA``            data folder (the default annotation store)
+``IMAGING_EXPLORER_DB``              the annotation store: a file path or a ``postgresql://`` URL
+``IMAGING_EXPLORER_METADATA_CACHE``  ``off``: remote plates' metadata is read afresh every time
+``IMAGING_EXPLORER_S3_ENDPOINT``     another S3 endpoint (else ``AWS_ENDPOINT_URL``; see io/remote.py)
+``IMAGING_EXPLORER_MAX_*_MB``        read limits: ``DOCUMENT``, ``CHUNK``, ``DECODED`` (io/limits.py)
+``IMAGING_EXPLORER_*_TIMEOUT``       remote ``CONNECT`` / ``READ`` timeouts in seconds, also
+                                     ``_DEADLINE`` (s) and ``_RETRIES`` (io/limits.py)
+===================================  =================================================================
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ CACHE_ENV = "IMAGING_EXPLORER_CACHE"
 CONFIG_ENV = "IMAGING_EXPLORER_CONFIG"
 DATA_ENV = "IMAGING_EXPLORER_DATA"
 DB_ENV = "IMAGING_EXPLORER_DB"
+METADATA_CACHE_ENV = "IMAGING_EXPLORER_METADATA_CACHE"
 ANNOTATIONS_FILE = "annotations.db"
 
 

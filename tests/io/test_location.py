@@ -25,8 +25,11 @@ def test_reading_outside_the_root_is_impossible(tmp_path):
     (tmp_path / "secret.json").write_text("{}")
     (tmp_path / "plate.zarr").mkdir()
     loc = Location(tmp_path / "plate.zarr")
-    with pytest.raises(ValueError):
-        loc.read_json_many(["../secret.json"])
+    got = loc.read_json_many(["../secret.json", "A/%2e%2e/x"])  # a bad key costs that key only
+    assert all(isinstance(v, PlateError) and "leave the plate" in v.reason for v in got.values())
+    assert got["../secret.json"].location.startswith(str(tmp_path / "plate.zarr"))
+    with pytest.raises(PlateError, match="leave the plate"):
+        loc.list_dirs("A/%2e%2e")
 
 
 def test_locations():

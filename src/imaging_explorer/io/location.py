@@ -8,21 +8,28 @@ outside it for a raw key such as ``../outside/zarr.json``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from ..errors import PlateError
+from .limits import read_limits
 
 if TYPE_CHECKING:
     from zarr.abc.store import Store
 
+    from .metadata_cache import PlateDocs
+
 # Reading many small JSON files from a local disk is fastest on one thread
-# (measured: threads add GIL hand-offs); remote stores batch through fsspec.
-_REMOTE_BATCH = 256
+# (measured: threads add GIL hand-offs); remote stores batch through io/remote.py.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in after the stat cannot block open()
+_OPEN_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
+          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
 
 
 def is_url(location: str) -> bool:
@@ -49,8 +56,75 @@ def join_key(*parts: str) -> str:
     return "/".join(p.strip("/") for p in parts if p not in ("", None))
 
 
+def read_local(root: str, key: str, max_bytes: int, where: str | None = None) -> bytes | PlateError | None:
+    """A regular file's bytes (symlinks followed), None if absent, else why it cannot be read
+    (a PlateError whose location is ``where``, by default the file's path)."""
+    path = os.path.join(root, key)
+    where = path if where is None else where
+    try:
+        return _read_regular(path, max_bytes)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError:
+        return PlateError(where, "permission denied")
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return PlateError(where, "a loop of symbolic links")
+        if isinstance(e, IsADirectoryError):
+            return PlateError(where, "a folder, not a file")
+        return PlateError(where, f"cannot read: {e.strerror or e}")
+    except _Refused as e:
+        return PlateError(where, str(e))
+
+
+class _Refused(Exception):
+    pass
+
+
+def _refuse_irregular(mode: int, size: int, max_bytes: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise _Refused(f"{kind}, not a regular file: refused")
+    if size > max_bytes:
+        raise _Refused(f"{size:,} bytes, larger than the limit of {max_bytes:,} (IMAGING_EXPLORER_MAX_*_MB)")
+
+
+def _read_regular(path: str, max_bytes: int) -> bytes:
+    """Stat first (a FIFO or device is never opened), then open without blocking, check again, read."""
+    st = os.stat(path)
+    _refuse_irregular(st.st_mode, st.st_size, max_bytes)
+    fd = os.open(path, _OPEN_FLAGS)
+    with open(fd, "rb", closefd=True) as f:
+        st = os.fstat(fd)
+        _refuse_irregular(st.st_mode, st.st_size, max_bytes)
+        # read what the file holds plus one byte: a file growing past the limit is caught too
+        data = f.read(st.st_size + 1)
+        if len(data) > st.st_size:
+            data += f.read(max_bytes + 1 - len(data))
+    if len(data) > max_bytes:
+        raise _Refused(f"larger than the limit of {max_bytes:,} bytes (it grew while read)")
+    return data
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any] | str:
+    """The JSON object in ``raw``, or the reason it is not one (never raises)."""
+    try:
+        text = raw.decode("utf-8-sig")  # zarr documents are UTF-8 (a byte-order mark is tolerated)
+    except UnicodeDecodeError as e:
+        return f"not UTF-8 text ({e.reason} at byte {e.start})"
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        return "JSON nested too deeply"
+    except ValueError as e:
+        return f"not valid JSON ({e})"
+    if not isinstance(doc, dict):
+        return f"metadata document is not a JSON object (a JSON {type(doc).__name__})"
+    return doc
+
+
 class Location:
-    """A read-only plate root; reads JSON documents by store key."""
+    """A read-only plate root; reads documents and chunks by store key, bounded in size and time."""
 
     def __init__(self, location: str | os.PathLike[str]) -> None:
         text = os.fspath(location)
@@ -58,8 +132,14 @@ class Location:
         if is_url(text) and not text.startswith("file://"):
             import fsspec  # only remote locations need it
 
-            self.fs, self.root = fsspec.core.url_to_fs(text.rstrip("/"))
+            from .remote import configure, storage_options
+
+            self.storage_options = storage_options(urlparse(text).scheme.lower())
+            self.fs, self.root = fsspec.core.url_to_fs(text.rstrip("/"), **self.storage_options)
+            configure(self.fs)
             self.local_root: Path | None = None
+            self._kept: PlateDocs | None = None  # documents kept from before: looked up on first read
+            self._kept_checked = False
         else:
             path = Path(urlparse(text).path if text.startswith("file://") else text)
             path = path.expanduser().resolve()
@@ -68,6 +148,8 @@ class Location:
             if not path.is_dir():
                 raise PlateError(text, "not a folder: an OME-Zarr plate is a folder (zarr group)")
             self.fs, self.root, self.local_root = None, str(path), path
+            self.storage_options = {}
+            self._kept, self._kept_checked = None, True  # a local plate is read from disk as fast as from a cache
 
     @property
     def is_local(self) -> bool:
@@ -77,66 +159,88 @@ class Location:
         return self.display
 
     # -- raw reads -----------------------------------------------------------
-    def read_bytes_many(self, keys: list[str]) -> dict[str, bytes | None]:
-        """Bytes of each key; None where the key does not exist."""
+    def read_bytes_many(self, keys: list[str], max_bytes: int | None = None) -> dict[str, bytes | PlateError | None]:
+        """Bytes of each key: None where the key does not exist, a PlateError value where it
+        cannot be read (unsafe key, larger than ``max_bytes``, not a regular file, timeout, ...).
+
+        ``max_bytes`` defaults to ``read_limits().max_chunk_bytes``; never more is read or kept.
+        Raises PlateError only when the whole location is gone or cannot be reached.
+        """
+        limit = read_limits().max_chunk_bytes if max_bytes is None else max_bytes
+        out: dict[str, bytes | PlateError | None] = {}
+        safe: list[str] = []
         for key in keys:
-            check_key(key)
+            try:
+                safe.append(check_key(key))
+            except ValueError as e:
+                out[key] = PlateError(f"{self.display}/{key if key.isprintable() else repr(key)}", str(e))
         if self.local_root is not None:
-            return {key: self._read_local(key) for key in keys}
-        return self._read_remote(keys)
+            out.update((key, read_local(self.root, key, limit, f"{self.display}/{key}")) for key in safe)
+            if any(out[k] is None for k in safe) and not os.path.isdir(self.root):
+                raise PlateError(self.display, "the plate folder is gone (moved or deleted while open)")
+        else:
+            from .remote import read_many
 
-    def _read_local(self, key: str) -> bytes | None:
-        try:
-            with open(os.path.join(self.root, key), "rb") as f:
-                return f.read()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
+            out.update(read_many(self.fs, self.root, self.display, safe, limit))
+        return {key: out[key] for key in keys}
 
-    def _read_remote(self, keys: list[str]) -> dict[str, bytes | None]:
-        out: dict[str, bytes | None] = {}
-        batches = [keys[i : i + _REMOTE_BATCH] for i in range(0, len(keys), _REMOTE_BATCH)]
-
-        def fetch(batch: list[str]) -> dict[str, bytes | BaseException | None]:
-            paths = [f"{self.root}/{k}" for k in batch]
-            got = self.fs.cat(paths, on_error="return")
-            return {k: got.get(p) for k, p in zip(batch, paths)}
-
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            for result in pool.map(fetch, batches):
-                for key, value in result.items():
-                    if isinstance(value, (FileNotFoundError, NotADirectoryError, IsADirectoryError)):
-                        out[key] = None
-                    elif isinstance(value, BaseException):
-                        raise PlateError(f"{self.display}/{key}", f"cannot read: {value}") from value
-                    else:
-                        out[key] = value
-        return out
-
-    def read_json_many(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
-        """Parsed JSON object of each key; None where the key does not exist."""
-        out: dict[str, dict[str, Any] | None] = {}
+    def read_json_many(self, keys: list[str]) -> dict[str, dict[str, Any] | PlateError | None]:
+        """Parsed JSON object of each key: None where the key does not exist, a PlateError value
+        where it cannot be read or is not a JSON object (see :meth:`read_bytes_many`)."""
+        out: dict[str, dict[str, Any] | PlateError | None] = {}
         # Plates repeat the same documents thousands of times (every field alike):
         # parse each distinct one once and hand out the same (read-only) dict.
-        parsed: dict[bytes, dict[str, Any]] = {}
-        for key, raw in self.read_bytes_many(keys).items():
-            if raw is None:
-                out[key] = None
+        parsed: dict[bytes, dict[str, Any] | str] = {}
+        def fetch(todo: list[str]) -> dict[str, bytes | PlateError | None]:
+            return self.read_bytes_many(todo, max_bytes=read_limits().max_document_bytes)
+
+        kept = self._kept_documents()
+        raw_of = fetch(keys) if kept is None else kept.read(keys, fetch)
+        for key, raw in raw_of.items():
+            if raw is None or isinstance(raw, PlateError):
+                out[key] = raw
                 continue
-            if raw in parsed:
-                out[key] = parsed[raw]
-                continue
-            try:
-                doc = json.loads(raw)
-            except ValueError as e:
-                raise PlateError(f"{self.display}/{key}", f"not valid JSON ({e})") from e
-            if not isinstance(doc, dict):
-                raise PlateError(f"{self.display}/{key}", "metadata document is not a JSON object")
-            out[key] = parsed[raw] = doc
+            if raw not in parsed:
+                parsed[raw] = parse_json_object(raw)
+            doc = parsed[raw]
+            out[key] = PlateError(f"{self.display}/{key}", doc) if isinstance(doc, str) else doc
         return out
 
+    def _kept_documents(self) -> PlateDocs | None:
+        """The metadata cache of a remote plate seen before (io/metadata_cache.py), checked once
+        against its root document; None for local plates or when the server cannot tell versions."""
+        if not self._kept_checked:
+            from . import metadata_cache
+
+            self._kept_checked = True
+            validator = self._root_validator() if metadata_cache.enabled() else None
+            if validator is not None:
+                self._kept = metadata_cache.PlateDocs(metadata_cache.MetadataCache(), self.display, validator)
+        return self._kept
+
+    def _root_validator(self) -> str | None:
+        from .metadata_cache import root_validator
+
+        for name in ("zarr.json", ".zattrs"):  # the document that holds the plate metadata
+            path = f"{self.root}/{name}"
+            try:
+                self.fs.invalidate_cache(path)  # s3fs may answer from its listing cache
+                return root_validator(self.fs.info(path))
+            except FileNotFoundError:
+                continue
+            except Exception:  # noqa: BLE001 - no version to compare: read without the cache
+                return None
+        return None
+
     def list_dirs(self, key: str) -> list[str] | None:
-        """Names of the sub-folders of a key, or None where the store cannot list."""
-        check_key(key)
+        """Names of the sub-folders of a key, or None where the store cannot list.
+
+        Raises PlateError (naming the location) for an unsafe key.
+        """
+        try:
+            check_key(key)
+        except ValueError as e:
+            raise PlateError(f"{self.display}/{key if key.isprintable() else repr(key)}", str(e)) from None
         try:
             if self.local_root is not None:
                 folder = self.local_root / key
@@ -152,4 +256,5 @@ class Location:
 
         if self.local_root is not None:
             return LocalStore(self.root, read_only=True)
-        return FsspecStore.from_url(self.display.rstrip("/"), read_only=True)
+        # the same timeouts and bounded responses as this module's own reads (io/remote.py)
+        return FsspecStore.from_url(self.display.rstrip("/"), storage_options=dict(self.storage_options), read_only=True)
