@@ -28,6 +28,10 @@ class PlateError(ValueError):
         self.reason = reason
         super().__init__(f"{self.location}: {reason}")
 
+    def __reduce__(self) -> tuple[type[PlateError], tuple[str, str]]:
+        # rebuilt from both parts (dask's process schedulers pickle errors raised in workers)
+        return (type(self), (self.location, self.reason))
+
 
 class PlateWarning(UserWarning):
     """The plate opened, but its metadata deviates from the specification."""

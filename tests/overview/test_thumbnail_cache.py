@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+import tempfile
+import threading
 
 import numpy as np
 import pytest
@@ -24,9 +28,9 @@ def _count_reads(monkeypatch, plate):
     loc = plate.store_location
     real, seen = loc.read_bytes_many, []
 
-    def counting(keys):
+    def counting(keys, **kw):
         seen.extend(keys)
-        return real(keys)
+        return real(keys, **kw)
 
     monkeypatch.setattr(loc, "read_bytes_many", counting)
     return seen
@@ -102,3 +106,79 @@ def test_old_files_are_evicted(plate_copy, tmp_path):
     for t in range(4):
         read_thumbnails(plate, cache=cache, t=t, min_size=64 + t)
     assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+
+
+def _check_thumbnails(plate, got):
+    assert got.errors == {} and len(got) == sum(len(w.fields) for w in plate.wells.values())
+    assert all(v is not None for v in got.values())
+
+
+def test_a_folder_where_the_file_should_be_does_not_abort(plate_copy, tmp_path):
+    cache = ThumbnailCache(tmp_path / "cache")
+    plate = ie.open_plate(plate_copy)
+    cache.path(cache.key(plate)).mkdir(parents=True)
+    with pytest.warns(RuntimeWarning, match="thumbnail cache not written"):
+        got = read_thumbnails(plate, cache=cache)
+    _check_thumbnails(plate, got)
+    assert len(cache.load(cache.key(plate))) == 0  # and the folder is a miss, not an error
+
+
+def test_permission_denied_does_not_abort(plate_copy, tmp_path, monkeypatch):
+    # a read-only folder, simulated: the tests may run as root, who can write anywhere
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    plate = ie.open_plate(plate_copy)
+    with pytest.warns(RuntimeWarning, match="Permission denied"):
+        _check_thumbnails(plate, read_thumbnails(plate, cache=ThumbnailCache(tmp_path / "cache")))
+
+
+def test_a_cache_folder_that_is_a_file_does_not_abort(plate_copy, tmp_path):
+    (tmp_path / "cache").write_text("not a folder")
+    plate = ie.open_plate(plate_copy)
+    with pytest.warns(RuntimeWarning):
+        _check_thumbnails(plate, read_thumbnails(plate, cache=ThumbnailCache(tmp_path / "cache")))
+
+
+def test_disk_full_does_not_abort(plate_copy, tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    cache = ThumbnailCache(tmp_path / "cache")
+    plate = ie.open_plate(plate_copy)
+    with pytest.warns(RuntimeWarning, match="No space left"):
+        _check_thumbnails(plate, read_thumbnails(plate, cache=cache))
+    assert list((tmp_path / "cache").iterdir()) == []  # no temporary file left behind
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_fifo_in_the_cache_folder_is_never_waited_on(plate_copy, tmp_path):
+    cache = ThumbnailCache(tmp_path / "cache")
+    plate = ie.open_plate(plate_copy)
+    key = cache.key(plate)
+    cache.folder.mkdir()
+    os.mkfifo(cache.path(key))
+    os.mkfifo(cache.folder / "other.npz")  # eviction must not open it either
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(read_thumbnails(plate, cache=cache)), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "read_thumbnails hangs on a FIFO in the cache folder"
+    _check_thumbnails(plate, result[0])
+    assert len(cache.load(key)) == len(result[0])  # the FIFO was replaced by the real file
+
+
+def test_a_blob_whose_header_disagrees_with_the_index_is_a_miss(plate_copy, tmp_path):
+    cache = ThumbnailCache(tmp_path / "cache")
+    plate = ie.open_plate(plate_copy)
+    key = cache.key(plate)
+    read_thumbnails(plate, cache=cache)
+    with np.load(cache.path(key)) as npz:
+        members = {k: npz[k] for k in npz.files}
+    index = json.loads(members["index"].tobytes())
+    index["parts"][0]["size"] = 2**40  # would allocate a TB for the part
+    members["index"] = np.frombuffer(json.dumps(index).encode(), np.uint8)
+    np.savez(cache.path(key), **members)
+    assert len(cache.load(key)) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -74,10 +75,10 @@ def test_store_error_fails_only_fields_that_need_the_key(tiny_plate, monkeypatch
     real = loc.read_bytes_many
     bad = "A/2/0/2/c/2/0/0"
 
-    def flaky(keys):
+    def flaky(keys, **kw):
         if bad in keys:
             raise PlateError(f"{loc}/{bad}", "connection reset")
-        return real(keys)
+        return real(keys, **kw)
 
     monkeypatch.setattr(loc, "read_bytes_many", flaky)
     steps = list(iter_thumbnails(plate, batch_size=2))
@@ -136,3 +137,90 @@ def test_non_uniform_plate_thumbnails_layout_and_mosaic(odd_plate, z):
     assert not mosaic[0][y0:y1, x0 : x0 + 15].any()
     y0, x0, y1, x1 = layout.cell_box(0, 1)  # the missing well stays empty
     assert not any(m[y0:y1, x0:x1].any() for m in mosaic)
+
+
+def _break_field(plate, path, **doc_changes):
+    """Give one field of an opened plate a damaged array document (what a lenient model might pass)."""
+    import dataclasses
+
+    f = _fields(plate)[path]
+    info = f.arrays[0]
+    doc = {**info.doc, **doc_changes}
+    shape = tuple(doc.get("shape", info.shape))
+    f.arrays = (dataclasses.replace(info, doc=doc, shape=shape),)
+    return f
+
+
+def _only_broken(plate, thumbs, path):
+    assert thumbs[path] is None and set(thumbs.errors) == {path}
+    assert all(v is not None for k, v in thumbs.items() if k != path)
+
+
+@pytest.mark.parametrize("fixture", ["tiny_plate", "tiny_plate_v04"])
+def test_zero_chunk_side_costs_only_its_field(request, fixture):
+    plate = ie.open_plate(request.getfixturevalue(fixture))
+    f = _break_field(plate, "A/1/0")
+    key = "chunks" if f.arrays[0].zarr_format == 2 else "chunk_grid"
+    value = [1, 0, 256] if key == "chunks" else {"name": "regular", "configuration": {"chunk_shape": [1, 0, 256]}}
+    _break_field(plate, "A/1/0", **{key: value})
+    thumbs = read_thumbnails(plate)  # was ZeroDivisionError for the whole plate
+    _only_broken(plate, thumbs, "A/1/0")
+    assert "chunk shape" in thumbs.errors["A/1/0"]
+
+
+def test_huge_field_without_pyramid_costs_only_its_field(tiny_plate):
+    plate = ie.open_plate(tiny_plate)
+    _break_field(plate, "B/1/0", shape=[3, 10**6, 10**6])
+    thumbs = read_thumbnails(plate)  # was MemoryError for the whole plate
+    _only_broken(plate, thumbs, "B/1/0")
+    reason = thumbs.errors["B/1/0"]
+    assert "level 0" in reason and "1000000×1000000 px" in reason and "too large for a thumbnail" in reason
+
+
+def test_field_without_y_and_x_axes_costs_only_its_field(tiny_plate):
+    import dataclasses
+
+    plate = ie.open_plate(tiny_plate)
+    f = _fields(plate)["A/2/0"]
+    # one channel axis and two time axes: no plane to show
+    axes = tuple(dataclasses.replace(a, name=n, type=k)
+                 for a, n, k in zip(f.multiscale.axes, ["c", "t", "u"], ["channel", "time", "time"]))
+    f.multiscale = dataclasses.replace(f.multiscale, axes=axes)
+    thumbs = read_thumbnails(plate)
+    _only_broken(plate, thumbs, "A/2/0")
+
+
+def test_chunk_bombs_cost_only_their_field(tiny_plate, tmp_path):
+    import struct
+
+    path = _copy(tiny_plate, tmp_path)
+    # zstd frame header claiming 16 GB (the sample plate's v3 arrays are zstd-compressed)
+    bomb = struct.pack("<I", 0xFD2FB528) + bytes([0xC0, 0x58]) + struct.pack("<Q", 16 * 10**9) + b"\x0b\x00\x10\x07"
+    codecs = json.dumps(json.loads((path / "A/1/0/2/zarr.json").read_text())["codecs"])
+    assert "zstd" in codecs or "blosc" in codecs
+    if "blosc" in codecs:  # a blosc header claiming 2 GB instead
+        good = bytearray((path / "A/1/0/2/c/0/0/0").read_bytes())
+        good[4:8] = struct.pack("<I", 2 * 10**9)
+        bomb = bytes(good)
+    (path / "A/1/0/2/c/0/0/0").write_bytes(bomb)
+    thumbs = read_thumbnails(ie.open_plate(path))
+    assert set(thumbs.errors) == {"A/1/0"}
+    assert "A/1/0/2/c/0/0/0" in thumbs.errors["A/1/0"] and "this chunk can hold" in thumbs.errors["A/1/0"]
+
+
+def test_a_chunk_the_store_refuses_costs_only_its_field(tiny_plate, monkeypatch):
+    plate = ie.open_plate(tiny_plate)
+    loc = plate.store_location
+    real = loc.read_bytes_many
+    bad = "A/2/0/2/c/1/0/0"
+
+    def refusing(keys, **kw):
+        got = real(keys, **kw)
+        if bad in got:
+            got[bad] = PlateError(f"{loc}/{bad}", "larger than the 1 MB limit (max_chunk_bytes)")
+        return got
+
+    monkeypatch.setattr(loc, "read_bytes_many", refusing)
+    thumbs = read_thumbnails(plate)
+    assert set(thumbs.errors) == {"A/2/0"} and "max_chunk_bytes" in thumbs.errors["A/2/0"]
+    assert bad in thumbs.errors["A/2/0"]

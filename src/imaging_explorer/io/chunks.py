@@ -4,6 +4,8 @@ zarr-python's codec pipeline costs ~260 us per chunk (async hops) and building i
 metadata ~75 us per array (measured here); numcodecs decodes a 64x64 uint16 blosc chunk in
 ~13 us. The overview decodes thousands of small chunks, so it uses the array's own codecs
 through numcodecs and builds each distinct pipeline once (plates repeat the same metadata).
+Every codec runs through :mod:`.bounded_codecs`: a chunk never decodes to more bytes than its
+shape x itemsize (nor more than ``max_decoded_bytes``), whatever its headers claim.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import numcodecs
 import numpy as np
 from numcodecs.compat import ensure_contiguous_ndarray
 
+from .bounded_codecs import bounded_decode, chain_limits, describe
 from .documents import _UNSAFE_CODEC_WORDS, ArrayInfo
+from .limits import read_limits
 
 _EMPTY = 2**64 - 1  # shard index entry of an absent inner chunk
 # zarr v3 bytes-to-bytes codec names -> numcodecs ids (decode needs no configuration for these)
@@ -60,6 +64,26 @@ def _bytes_to_array(raw: Any, dtype: np.dtype, shape: tuple[int, ...], order: st
     return flat.reshape(shape, order=order)
 
 
+def _sides(values: Any, what: str, least: int) -> tuple[int, ...]:
+    """A shape from a document: whole numbers >= ``least`` (ValueError, never ZeroDivisionError later)."""
+    if not isinstance(values, (list, tuple)) or not all(type(v) is int and v >= least for v in values):
+        raise ValueError(f"{what} {values!r} is not a list of whole numbers >= {least}")
+    return tuple(values)
+
+
+def _unbytes(codecs: list[Any], limits: list[int]) -> Callable[[Any], Any]:
+    """Undo bytes-to-bytes ``codecs`` (encode order), each bounded by its limit."""
+    pairs = list(zip(codecs, limits))[::-1]  # last on write, so first on read
+
+    def undo(raw: Any) -> Any:
+        buf = raw
+        for codec, limit in pairs:
+            buf = bounded_decode(codec, buf, limit)
+        return buf
+
+    return undo
+
+
 @lru_cache(maxsize=256)
 def _v2_decoder(doc_json: str, chunks: tuple[int, ...]) -> Decode:
     doc = json.loads(doc_json)
@@ -70,12 +94,10 @@ def _v2_decoder(doc_json: str, chunks: tuple[int, ...]) -> Decode:
     order = doc.get("order", "C")
     if order not in ("C", "F"):
         raise ValueError(f"unknown chunk order {order!r}")
+    undo = _unbytes(codecs, chain_limits(codecs, math.prod(chunks) * dtype.itemsize)[0])
 
     def decode(raw: bytes) -> np.ndarray:
-        buf: Any = raw
-        for codec in reversed(codecs):  # compressor last on write, so first on read
-            buf = codec.decode(buf)
-        return _bytes_to_array(buf, dtype, chunks, order)
+        return _bytes_to_array(undo(raw), dtype, chunks, order)
 
     return decode
 
@@ -128,12 +150,10 @@ def _v3_decoder_of(codecs_json: str, dtype_str: str, chunks: tuple[int, ...]) ->
         raise ValueError("the codec chain has no 'bytes' codec")
     stored = dtype.newbyteorder(endian) if dtype.itemsize > 1 else dtype
     inverse = [tuple(np.argsort(p)) for p in reversed(perms)]
+    undo = _unbytes(post, chain_limits(post, math.prod(shape) * dtype.itemsize)[0])
 
     def decode(raw: bytes) -> np.ndarray:
-        buf: Any = raw
-        for codec in reversed(post):
-            buf = codec.decode(buf)
-        arr = _bytes_to_array(buf, stored, shape)
+        arr = _bytes_to_array(undo(raw), stored, shape)
         for inv in inverse:
             arr = arr.transpose(inv)
         return arr
@@ -163,25 +183,27 @@ class ArrayChunks:
     ``chunks`` is the unit chunk (inner chunk when sharded); ``file_of(i)`` names the store key
     (relative to the array) of the file holding unit chunk ``i``; ``open_file(bytes)`` prepares a
     fetched file once, and ``decode_unit(opened, i)`` returns the chunk's values (full chunk
-    shape) or None when it is absent (then it reads as ``fill``).
+    shape) or None when it is absent (then it reads as ``fill``). Bad metadata raises ValueError
+    here, a bad or oversized chunk raises ValueError when decoded.
     """
 
     def __init__(self, info: ArrayInfo) -> None:
         doc = info.doc
-        self.shape = info.shape
+        self.shape = _sides(list(info.shape), "shape", 0)
         self.dtype = info.dtype
         self.fill = fill_scalar(doc.get("fill_value"), info.dtype)
         self._key = _chunk_key(doc, info.zarr_format)
         self.shard: tuple[int, ...] | None = None
+        self._shard_bytes = 0  # decoded size bound of a whole-shard-compressed file
         if info.zarr_format == 2:
-            self.chunks = tuple(int(c) for c in doc["chunks"])
+            self.chunks = self._grid(doc.get("chunks"))
             plain = {k: doc.get(k) for k in ("dtype", "filters", "compressor", "order")}
             self._decode = _v2_decoder(json.dumps(plain, sort_keys=True), self.chunks)
             return
         grid = _v3_spec(doc.get("chunk_grid") or {})
         if grid[0] != "regular":
             raise ValueError(f"chunk grid {grid[0]!r} is not supported")
-        outer = tuple(int(c) for c in grid[1]["chunk_shape"])
+        outer = self._grid(grid[1].get("chunk_shape"))
         codecs = list(doc.get("codecs") or [])
         names = [_v3_spec(c)[0] for c in codecs]
         if "sharding_indexed" not in names:
@@ -190,16 +212,23 @@ class ArrayChunks:
             return
         if names.index("sharding_indexed") != 0:
             raise ValueError("array-to-array codecs before 'sharding_indexed' are not supported")
-        conf = _v3_spec(codecs[0])[1]
-        self._shard_post = _bytes_codecs(codecs[1:])  # whole-shard compression, undone once per file
+        self._init_shard(outer, _v3_spec(codecs[0])[1], codecs[1:])
+
+    def _grid(self, chunks: Any) -> tuple[int, ...]:
+        out = _sides(chunks, "chunk shape", 1)
+        if len(out) != len(self.shape):
+            raise ValueError(f"chunk shape {list(out)} has {len(out)} dimensions, the array {len(self.shape)}")
+        return out
+
+    def _init_shard(self, outer: tuple[int, ...], conf: dict[str, Any], post: list[Any]) -> None:
         self.shard = outer
-        self.chunks = tuple(int(c) for c in conf["chunk_shape"])
+        self.chunks = self._grid(conf.get("chunk_shape"))
         if any(s % c for s, c in zip(outer, self.chunks)):
             raise ValueError("shard shape is not a multiple of the inner chunk shape")
         inner = conf.get("codecs") or [{"name": "bytes"}]
         if "sharding_indexed" in [_v3_spec(c)[0] for c in inner]:
             raise ValueError("nested sharding is not supported")
-        self._decode = _v3_decoder(inner, info.dtype, self.chunks)
+        self._decode = _v3_decoder(inner, self.dtype, self.chunks)
         self._per_shard = tuple(s // c for s, c in zip(outer, self.chunks))
         index_codecs = conf.get("index_codecs") or [{"name": "bytes"}, {"name": "crc32c"}]
         n_index = math.prod(self._per_shard)
@@ -207,6 +236,23 @@ class ArrayChunks:
         n_crc = sum(_v3_spec(c)[0] == "crc32c" for c in index_codecs)
         self._index_bytes = n_index * 16 + 4 * n_crc
         self._index_at_end = conf.get("index_location", "end") == "end"
+        self._shard_post = _bytes_codecs(post)  # whole-shard compression, undone once per file
+        if self._shard_post:
+            inner_raw = self.chunk_bytes
+            # every inner chunk stored as its (at most slightly expanded) encoding, plus the index
+            self._shard_bytes = n_index * (inner_raw + inner_raw // 32 + 4096) + self._index_bytes
+            self._undo_shard = _unbytes(self._shard_post, chain_limits(self._shard_post, self._shard_bytes)[0])
+
+    @property
+    def chunk_bytes(self) -> int:
+        """Decoded bytes of one unit chunk."""
+        return math.prod(self.chunks) * self.dtype.itemsize
+
+    def _check_size(self, n: int, what: str) -> None:
+        limit = read_limits().max_decoded_bytes
+        if n > limit:
+            raise ValueError(f"{what} would decode to {describe(n)}, more than the limit of "
+                             f"{describe(limit)} (max_decoded_bytes): refused")
 
     def file_of(self, idx: tuple[int, ...]) -> str:
         if self.shard is None:
@@ -217,10 +263,10 @@ class ArrayChunks:
         """Prepare a fetched file once for :meth:`decode_unit` (a shard: outer codecs undone, index decoded)."""
         if self.shard is None:
             return data
-        buf: Any = data
-        for codec in reversed(self._shard_post):
-            buf = codec.decode(buf)
-        raw = memoryview(ensure_contiguous_ndarray(buf)).cast("B") if self._shard_post else memoryview(data)
+        raw = memoryview(data).cast("B")
+        if self._shard_post:
+            self._check_size(self._shard_bytes, "a shard with whole-shard compression")
+            raw = memoryview(ensure_contiguous_ndarray(self._undo_shard(data))).cast("B")
         if len(raw) < self._index_bytes:
             raise ValueError("shard is shorter than its index")
         where = raw[-self._index_bytes :] if self._index_at_end else raw[: self._index_bytes]
@@ -230,6 +276,7 @@ class ArrayChunks:
         """Values of unit chunk ``idx`` from its file (as :meth:`open_file` returns it); None when absent."""
         if opened is None:
             return None
+        self._check_size(self.chunk_bytes, f"a chunk of {'x'.join(map(str, self.chunks))} {self.dtype} values")
         if self.shard is None:
             return self._decode(opened)
         raw, index = opened

@@ -5,6 +5,8 @@ metadata documents of the levels read: rewritten metadata gives a new key, so a 
 file is simply never asked for again (old files are evicted by age). Pixels are stored
 blosc-lz4 compressed, one blob per dtype, so that a reopen is one file read and one
 decompression (a member per field would cost a zip lookup each). No pickle anywhere.
+Only regular files are loaded (a FIFO or device in the folder is a miss, never a wait), and
+a blob is unpacked only when its header agrees with the size the index gives.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
+import struct
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,8 +60,11 @@ class ThumbnailCache:
         h = hashlib.sha256(json.dumps([_FORMAT, where, min_size, z, t]).encode())
         for well in plate.wells.values():
             for f in well.fields:
-                info = f.arrays[choose_level(f, min_size)]
-                h.update(json.dumps([f.path, info.key, axis_names(f), info.doc], sort_keys=True).encode())
+                try:
+                    info = f.arrays[choose_level(f, min_size)]
+                    h.update(json.dumps([f.path, info.key, axis_names(f), info.doc], sort_keys=True).encode())
+                except Exception as e:  # noqa: BLE001 - a damaged field is read (and fails) anew each time
+                    h.update(json.dumps([f.path, "unreadable", repr(e)]).encode())
         return h.hexdigest()
 
     def path(self, key: str) -> Path:
@@ -68,7 +75,7 @@ class ThumbnailCache:
         out = Thumbnails()
         file = self.path(key)
         try:
-            with np.load(file, allow_pickle=False) as npz:
+            with _open_regular(file) as handle, np.load(handle, allow_pickle=False) as npz:
                 index = json.loads(npz["index"].tobytes())
                 if index.get("key") != key:
                     return out
@@ -83,7 +90,7 @@ class ThumbnailCache:
                     out[path] = parts[part][offset : offset + n].reshape(shape)
                     out.levels[path] = level
             os.utime(file)  # recently used: evicted last
-        except FileNotFoundError:
+        except (FileNotFoundError, _NotRegular):
             pass
         except Exception:  # noqa: BLE001 - a broken cache file is a miss, never an error
             return Thumbnails()
@@ -125,7 +132,13 @@ class ThumbnailCache:
         return target
 
     def _evict(self, keep: Path) -> None:
-        files = sorted(self.folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        stamps: dict[Path, float] = {}
+        for p in self.folder.glob("*.npz"):
+            try:
+                stamps[p] = p.lstat().st_mtime
+            except OSError:
+                continue  # removed meanwhile
+        files = sorted(stamps, key=stamps.__getitem__, reverse=True)
         for old in [f for f in files if f != keep][max(self.max_files - 1, 0) :]:
             try:
                 old.unlink()
@@ -137,8 +150,28 @@ class ThumbnailCache:
 _CODEC = numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)
 
 
+class _NotRegular(OSError):
+    """The cache path is a folder, FIFO, device...: treated as a miss."""
+
+
+def _open_regular(file: Path) -> Any:
+    """``file`` opened for reading, only when it is a regular file; never blocks on a FIFO."""
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegular(f"{file} is not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _unpack(blob: np.ndarray, info: dict[str, Any]) -> np.ndarray:
     dtype = np.dtype(info["dtype"])
-    out = np.empty(int(info["size"]), dtype)  # writable, unlike np.frombuffer over bytes
+    size = int(info["size"])
+    # blosc header bytes 4..8: decoded size; check it before allocating what the index claims
+    if dtype.kind not in "biuf" or blob.nbytes < 16 or struct.unpack_from("<I", bytes(blob[:16]), 4)[0] != size * dtype.itemsize:
+        raise ValueError("cache blob does not match its index")
+    out = np.empty(size, dtype)  # writable, unlike np.frombuffer over bytes
     _CODEC.decode(blob, out=out)
     return out

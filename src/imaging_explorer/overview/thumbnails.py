@@ -3,20 +3,30 @@
 Opening arrays through zarr-python costs 3-4 ms each (DESIGN.md), seconds for a plate. Here
 the chunk keys of every field are computed from the metadata the plate model already holds,
 their bytes are fetched in a few ``Location.read_bytes_many`` batches (concurrent for remote
-stores) and decoded with the arrays' own codecs. A field that cannot be read gets ``None``
-and a reason; the other fields still come back.
+stores) and decoded with the arrays' own codecs, within the read limits (``io.limits``: a
+chunk file's size, a chunk's decoded size, one thumbnail's size). A field that cannot be read
+gets ``None`` and a reason; the other fields still come back.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
 
+from ..errors import PlateError
+from ..io.chunk_region import (
+    ChunkError,
+    RegionTooLarge,
+    check_region,
+    read_region,
+    units_of,
+)
 from ..io.chunks import ArrayChunks
+from ..io.limits import read_limits
 from ..io.location import join_key
 from ..ngff import axis_roles
 
@@ -120,30 +130,16 @@ class FieldRead:
             else:  # an axis the overview does not show: its first plane
                 region.append((0, min(n, 1)))
         self.region = region
-        ranges = [range(a // c, -(-b // c)) for (a, b), c in zip(region, self.array.chunks)]
-        self.units = list(itertools.product(*ranges))
+        check_region(self.array, region, "the thumbnail read")  # RegionTooLarge before any allocation
+        self.units = units_of(self.array, region)
         self.files = {u: join_key(self.prefix, self.array.file_of(u)) for u in self.units}
 
-    def assemble(self, data: dict[str, bytes | None]) -> np.ndarray:
-        """Decode the fetched chunk files into the thumbnail, shaped (c, y, x)."""
-        arr = self.array
-        out = np.full([b - a for a, b in self.region], arr.fill, arr.dtype)
-        opened: dict[str, Any] = {}  # a shard is opened (index decoded) once for all its chunks
-        for u in self.units:
-            key = self.files[u]
-            if key not in opened:
-                raw = data[key]
-                opened[key] = None if raw is None else arr.open_file(raw)
-            values = arr.decode_unit(opened[key], u)
-            if values is None:
-                continue  # absent chunk: fill value, as zarr-python reads it
-            src, dst = [], []
-            for i, (a, b), c in zip(u, self.region, arr.chunks):
-                lo, hi = max(i * c, a), min(i * c + c, b)
-                src.append(slice(lo - i * c, hi - i * c))
-                dst.append(slice(lo - a, hi - a))
-            out[tuple(dst)] = values[tuple(src)]
-        return self._to_cyx(out)
+    def assemble(self, data: Mapping[str, bytes | PlateError | None]) -> np.ndarray:
+        """Decode the fetched chunk files into the thumbnail, shaped (c, y, x).
+
+        Raises :class:`~imaging_explorer.io.chunk_region.ChunkError` naming a bad chunk file.
+        """
+        return self._to_cyx(read_region(self.array, self.region, self.files, data))
 
     def _to_cyx(self, out: np.ndarray) -> np.ndarray:
         names = list(self.names)
@@ -162,8 +158,9 @@ class FieldRead:
 
 def _fetch(loc: Location, keys: list[str]) -> tuple[dict[str, bytes | None], dict[str, str]]:
     """Bytes of each key (None: absent) and the reason per key that could not be read."""
+    limit = read_limits().max_chunk_bytes
     try:
-        return loc.read_bytes_many(keys), {}
+        return _split(loc.read_bytes_many(keys, max_bytes=limit))
     except Exception:  # noqa: BLE001 - one bad key fails a whole batch: find which
         got: dict[str, bytes | None] = {}
         failed: dict[str, str] = {}
@@ -173,7 +170,9 @@ def _fetch(loc: Location, keys: list[str]) -> tuple[dict[str, bytes | None], dic
                 failed[key] = f"not read: the store failed {streak} times in a row"
                 continue
             try:
-                got.update(loc.read_bytes_many([key]))
+                one, bad = _split(loc.read_bytes_many([key], max_bytes=limit))
+                got.update(one)
+                failed.update(bad)
                 streak = 0
             except Exception as e:  # noqa: BLE001 - reported per field
                 failed[key] = f"cannot read {key}: {e}"
@@ -181,11 +180,38 @@ def _fetch(loc: Location, keys: list[str]) -> tuple[dict[str, bytes | None], dic
         return got, failed
 
 
+def _split(values: dict[str, bytes | PlateError | None]) -> tuple[dict[str, bytes | None], dict[str, str]]:
+    """Readable values, and a reason per key whose value is a PlateError (too big, a FIFO, ...)."""
+    got: dict[str, bytes | None] = {}
+    bad: dict[str, str] = {}
+    for key, value in values.items():
+        if isinstance(value, PlateError):
+            bad[key] = f"cannot read {key}: {value.reason}"
+        else:
+            got[key] = value
+    return got, bad
+
+
 def _all_fields(plate: Plate, fields: Iterable[Field | str] | None) -> list[Field]:
     every = {f.path: f for w in plate.wells.values() for f in w.fields}
     if fields is None:
         return list(every.values())
     return [every[f] if isinstance(f, str) else f for f in fields]
+
+
+def _plan(f: Field, min_size: int, z: ZMode, t: int, levels: dict[str, int]) -> FieldRead:
+    """The read of one field's thumbnail; ValueError (or anything) with the reason when it cannot be."""
+    level = levels[f.path] = choose_level(f, min_size)
+    info = f.arrays[level]
+    try:
+        return FieldRead(f.path, info, axis_names(f), z, t)
+    except RegionTooLarge as e:
+        names = axis_names(f)
+        h, w = (info.shape[names.index(a)] for a in "yx")
+        raise ValueError(f"level {level} ({info.key}) is {w}×{h} px: too large for a thumbnail ({e}); "
+                         f"the field has no smaller pyramid level of at least {min_size} px") from e
+    except Exception as e:  # noqa: BLE001 - damaged metadata raises anything (ZeroDivisionError, ...)
+        raise ValueError(f"cannot decode {info.key}: {e}") from e
 
 
 def iter_thumbnails(
@@ -211,13 +237,11 @@ def iter_thumbnails(
     planned: list[FieldRead] = []
     failed = Thumbnails()
     for f in todo:
-        level = choose_level(f, min_size)
-        failed.levels[f.path] = level
         try:
-            planned.append(FieldRead(f.path, f.arrays[level], axis_names(f), z, t))
-        except (ValueError, KeyError, TypeError) as e:
+            planned.append(_plan(f, min_size, z, t, failed.levels))
+        except Exception as e:  # noqa: BLE001 - bad metadata of one field costs that field only
             failed[f.path] = None
-            failed.errors[f.path] = f"cannot decode {f.arrays[level].key}: {e}"
+            failed.errors[f.path] = str(e)
     done = len(failed)
     if failed or not planned:
         yield ThumbnailBatch(done, len(todo), failed)
@@ -233,6 +257,9 @@ def iter_thumbnails(
                 if reasons:
                     raise OSError(reasons[0])
                 out[p.path] = p.assemble(data)
+            except ChunkError as e:
+                out[p.path] = None
+                out.errors[p.path] = f"cannot decode chunk {e.key}: {e.reason}"
             except Exception as e:  # noqa: BLE001 - corrupt data raises anything; report, go on
                 out[p.path] = None
                 out.errors[p.path] = str(e) if reasons else f"cannot decode {p.prefix}: {type(e).__name__}: {e}"
@@ -287,5 +314,8 @@ def read_thumbnails(
         if progress is not None:
             progress(step.done, step.total)
     if cache is not None and key is not None and fresh:
-        cache.save(key, result)
+        try:
+            cache.save(key, result)
+        except Exception as e:  # noqa: BLE001 - a cache is an optimisation: never lose the thumbnails to it
+            warnings.warn(f"thumbnail cache not written ({cache.folder}): {e}", RuntimeWarning, stacklevel=2)
     return result
