@@ -230,7 +230,7 @@ def test_consolidated_metadata_needs_one_read(tmp_path, monkeypatch):
     zarr.consolidate_metadata(str(path))
     reads = []
     original = Location.read_bytes_many
-    monkeypatch.setattr(Location, "read_bytes_many", lambda self, keys: reads.append(keys) or original(self, keys))
+    monkeypatch.setattr(Location, "read_bytes_many", lambda self, keys, **kw: reads.append(keys) or original(self, keys, **kw))
     plate = ie.open_plate(path)
     assert len(reads) == 1  # the root documents; everything else from the consolidated metadata
     assert len(plate.wells) == 3 and plate.wells["A/1"].fields[0].levels[2].shape == (2, 16, 16)

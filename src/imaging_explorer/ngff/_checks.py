@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .common import SUPPORTED_VERSIONS, is_int, is_number, supported_text
+from .common import (
+    SUPPORTED_VERSIONS,
+    is_finite,
+    is_int,
+    is_number,
+    show,
+    supported_text,
+)
 
 
 @dataclass
@@ -29,9 +36,9 @@ def kind_name(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
-        return f"the number {value!r}"
+        return f"the number {show(value)}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {show(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -56,7 +63,7 @@ def field_version(obj: dict, where: str, ctx: Ctx) -> None:
     if value not in SUPPORTED_VERSIONS:
         ctx.add(where, f"{kind_name(value)} is not a supported NGFF version ({supported_text()})")
     elif value != ctx.version:
-        ctx.add(where, f"{value!r} disagrees with the NGFF version {ctx.version!r} being checked")
+        ctx.add(where, f"{show(value)} disagrees with the NGFF version {show(ctx.version)} being checked")
 
 
 def recommended(obj: dict, keys: tuple[str, ...], where: str, ctx: Ctx) -> None:
@@ -132,5 +139,9 @@ def check_numbers(value: object, where: str, ctx: Ctx, length: int | None) -> bo
         return False
     if length is not None and len(value) != length:
         ctx.add(where, f"has {len(value)} values but the image has {length} axes")
+        return False
+    bad = [i for i, v in enumerate(value) if not is_finite(v)]
+    if bad:
+        ctx.add(where, f"values at {bad} are not finite numbers (NaN or infinite)")
         return False
     return True

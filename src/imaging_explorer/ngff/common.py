@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import re
-from typing import Any, TypeGuard
+import reprlib
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeGuard, TypeVar
 
 from ..errors import MetadataError
 
@@ -16,7 +20,51 @@ _V04_VERSION_KEYS = ("plate", "well", "multiscales", "image-label")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _ALNUM = re.compile(r"^[A-Za-z0-9]+$")
 
+# Values from a file go into messages shortened: a hostile document may hold a 60 MB string or
+# a list nested 200,000 deep (repr() of it raises RecursionError).
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 3, 8, 6
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def show(value: object) -> str:
+    """A value from a file as it may appear in a message: repr(), shortened and depth-limited."""
+    if isinstance(value, str) and len(value) <= _SHORT.maxstring or isinstance(value, (int, float)) and abs(value) < 1e30:
+        return repr(value)  # the common case, without reprlib's cost (a warning per well on big plates)
+    return _SHORT.repr(value)
+
+
+def as_text(value: object) -> str:
+    """A value used as a name: strings unchanged, anything else shown shortened."""
+    return value if isinstance(value, str) else show(value)
+
+
+def is_finite(value: object) -> TypeGuard[int | float]:
+    """True for a JSON number that is neither NaN nor infinite (Python's json reads both)."""
+    return is_number(value) and math.isfinite(value)
+
+
+def robust(what: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Make a parser raise only MetadataError: anything else it trips over on hostile input
+    (nesting deeper than the recursion limit, a type in an odd place) would stop a whole plate."""
+
+    def wrap(parse: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(parse)
+        def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return parse(*args, **kwargs)
+            except MetadataError:
+                raise
+            except RecursionError as e:
+                raise MetadataError(f"{what}: nested too deeply to be read") from e
+            except Exception as e:  # hostile input; the message names the kind
+                raise MetadataError(f"{what}: unusable metadata ({type(e).__name__}: {show(str(e))})") from e
+        return run
+
+    return wrap
 
 
 def supported_text() -> str:
@@ -102,22 +150,22 @@ def detect_kind(attrs: dict) -> str | None:
 def path_problem(path: object) -> str | None:
     """Why ``path`` is not a safe relative zarr key, or None when it is."""
     if not isinstance(path, str):
-        return f"{path!r} is not a string"
+        return f"{show(path)} is not a string"
     if not path:
         return "'' is empty"
     if "\x00" in path:
-        return f"{path!r} contains a NUL character"
+        return f"{show(path)} contains a NUL character"
     if "\\" in path:
-        return f"{path!r} contains a backslash"
+        return f"{show(path)} contains a backslash"
     if path.startswith("/"):
-        return f"{path!r} is absolute"
+        return f"{show(path)} is absolute"
     if _DRIVE.match(path):
-        return f"{path!r} starts with a drive letter"
+        return f"{show(path)} starts with a drive letter"
     for segment in path.split("/"):
         if segment == "..":
-            return f"{path!r} leaves its parent group ('..')"
+            return f"{show(path)} leaves its parent group ('..')"
         if segment in ("", "."):
-            return f"{path!r} has an empty or '.' segment"
+            return f"{show(path)} has an empty or '.' segment"
     return None
 
 

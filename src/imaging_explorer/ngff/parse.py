@@ -7,24 +7,41 @@ kind, required structure missing, unsafe paths, unsupported versions.
 
 from __future__ import annotations
 
-from .common import (SUPPORTED_VERSIONS, MetadataError, check_relative_path, detect_kind,
-                     is_alnum, is_int, is_wrapped, supported_text)
+from .common import (
+    SUPPORTED_VERSIONS,
+    MetadataError,
+    as_text,
+    check_relative_path,
+    detect_kind,
+    is_alnum,
+    is_int,
+    is_wrapped,
+    robust,
+    show,
+    supported_text,
+)
 from .models import Acquisition, ImageRef, PlateMeta, WellMeta, WellRef
 from .parse_image import parse_multiscales, parse_omero, resolve
 from .parse_label import parse_image_label
 
-__all__ = ["parse_plate", "parse_well", "parse_multiscales", "parse_omero",
-           "parse_image_label", "parse_labels_group"]
+__all__ = [
+    "parse_image_label",
+    "parse_labels_group",
+    "parse_multiscales",
+    "parse_omero",
+    "parse_plate",
+    "parse_well",
+]
 
 
 def _as_int(value: object, where: str, warnings: list[str], minimum: int) -> int | None:
     """An integer field read leniently: digit strings are converted, the rest dropped."""
     if isinstance(value, str) and value.strip().isdigit():
-        warnings.append(f"{where}: {value!r} is a string; read as the integer {int(value)}")
+        warnings.append(f"{where}: {show(value)} is a string; read as the integer {int(value)}")
         value = int(value)
     if is_int(value) and value >= minimum:
         return value
-    warnings.append(f"{where}: {value!r} is not an integer >= {minimum}; ignored")
+    warnings.append(f"{where}: {show(value)} is not an integer >= {minimum}; ignored")
     return None
 
 
@@ -39,43 +56,55 @@ def _grid_names(plate: dict, key: str, where: str, warnings: list[str]) -> list[
         here = f"{where}.{key}[{i}].name"
         name = item.get("name") if isinstance(item, dict) else None
         if is_int(name):
-            warnings.append(f"{here}: the number {name} is not a string; read as {str(name)!r}")
+            warnings.append(f"{here}: the number {name} is not a string; read as {show(str(name))}")
             name = str(name)
         if not isinstance(name, str) or not name:
             raise MetadataError(f"{here}: missing or not a non-empty string; the plate grid "
                                 "cannot be built")
         if not is_alnum(name):
-            warnings.append(f"{here}: {name!r} is not only letters and digits")
+            warnings.append(f"{here}: {show(name)} is not only letters and digits")
         if name in names:
-            warnings.append(f"{here}: duplicate {name!r}")
+            warnings.append(f"{here}: duplicate {show(name)}")
         names.append(name)
     return names
 
 
-def _index_of(names: list[str], name: str, where: str, source: str, warnings: list[str]) -> int:
-    """Index of ``name``, appending it (with a warning) when the plate does not list it."""
-    if name not in names:
-        warnings.append(f"{where}: {name!r} (from {source}) is not listed; added")
-        names.append(name)
-    return names.index(name)
+class _Grid:
+    """Row or column names as written, with a first-index lookup (a list search per well made
+    opening quadratic in the number of wells when the plate lists no names)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.index: dict[str, int] = {}
+        for i, name in enumerate(names):
+            self.index.setdefault(name, i)
+
+    def index_of(self, name: str, where: str, source: str, warnings: list[str]) -> int:
+        """Index of ``name``, appending it (with a warning) when the plate does not list it."""
+        if name not in self.index:
+            warnings.append(f"{where}: {show(name)} (from {source}) is not listed; added")
+            self.index[name] = len(self.names)
+            self.names.append(name)
+        return self.index[name]
 
 
-def _well_ref(well: dict, path: str, rows: list[str], columns: list[str], here: str,
+def _well_ref(well: dict, path: str, grid: tuple[_Grid, _Grid], here: str,
               where: str, warnings: list[str]) -> WellRef:
     row, col = path.split("/")
+    rows, columns = grid[0].names, grid[1].names
     ri, ci = well.get("rowIndex"), well.get("columnIndex")
     if is_int(ri) and 0 <= ri < len(rows) and is_int(ci) and 0 <= ci < len(columns):
         if (rows[ri], columns[ci]) == (row, col):
             return WellRef(path, row, col, ri, ci)
         if (columns[ci], rows[ri]) == (row, col):
             # The 0.4 conformance suite writes "A/1" for row "1", column "A": trust the indices.
-            warnings.append(f"{here}.path: {path!r} names the column before the row "
-                            f"(rowIndex -> {rows[ri]!r}, columnIndex -> {columns[ci]!r})")
+            warnings.append(f"{here}.path: {show(path)} names the column before the row "
+                            f"(rowIndex -> {show(rows[ri])}, columnIndex -> {show(columns[ci])})")
             return WellRef(path, rows[ri], columns[ci], ri, ci)
-    warnings.append(f"{here}: rowIndex {ri!r} / columnIndex {ci!r} do not match path "
-                    f"{path!r}; placed by its path")
-    r = _index_of(rows, row, f"{where}.rows", f"{here}.path", warnings)
-    c = _index_of(columns, col, f"{where}.columns", f"{here}.path", warnings)
+    warnings.append(f"{here}: rowIndex {show(ri)} / columnIndex {show(ci)} do not match path "
+                    f"{show(path)}; placed by its path")
+    r = grid[0].index_of(row, f"{where}.rows", f"{here}.path", warnings)
+    c = grid[1].index_of(col, f"{where}.columns", f"{here}.path", warnings)
     return WellRef(path, row, col, r, c)
 
 
@@ -88,6 +117,7 @@ def _wells(plate: dict, rows: list[str], columns: list[str], where: str,
         warnings.append(f"{where}.wells: empty; the plate has no wells")
     refs: list[WellRef] = []
     seen: set[str] = set()
+    grid = (_Grid(rows), _Grid(columns))
     for i, well in enumerate(wells):
         here = f"{where}.wells[{i}]"
         path = well.get("path") if isinstance(well, dict) else None
@@ -96,12 +126,12 @@ def _wells(plate: dict, rows: list[str], columns: list[str], where: str,
             continue
         check_relative_path(path, f"{here}.path")
         if path.count("/") != 1:
-            warnings.append(f"{here}.path: {path!r} is not '<row>/<column>'; well skipped")
+            warnings.append(f"{here}.path: {show(path)} is not '<row>/<column>'; well skipped")
         elif path in seen:
-            warnings.append(f"{here}.path: duplicate {path!r}; the first one is kept")
+            warnings.append(f"{here}.path: duplicate {show(path)}; the first one is kept")
         else:
             seen.add(path)
-            refs.append(_well_ref(well, path, rows, columns, here, where, warnings))
+            refs.append(_well_ref(well, path, grid, here, where, warnings))
     return tuple(refs)
 
 
@@ -130,11 +160,12 @@ def _acquisitions(plate: dict, where: str, warnings: list[str]) -> tuple[Acquisi
                if k in acq}
         name, desc = acq.get("name"), acq.get("description")
         out[ident] = Acquisition(
-            ident, None if name is None else str(name), opt.get("maximumfieldcount"),
-            None if desc is None else str(desc), opt.get("starttime"), opt.get("endtime"))
+            ident, None if name is None else as_text(name), opt.get("maximumfieldcount"),
+            None if desc is None else as_text(desc), opt.get("starttime"), opt.get("endtime"))
     return tuple(out.values())
 
 
+@robust("plate")
 def parse_plate(attrs: dict) -> tuple[PlateMeta, list[str]]:
     """Read plate metadata leniently.
 
@@ -169,8 +200,8 @@ def parse_plate(attrs: dict) -> tuple[PlateMeta, list[str]]:
     if name is None:
         warnings.append(f"{where}.name: missing (recommended)")
     elif not isinstance(name, str):
-        warnings.append(f"{where}.name: {name!r} is not a string")
-        name = str(name)
+        warnings.append(f"{where}.name: {show(name)} is not a string")
+        name = as_text(name)
     field_count = plate.get("field_count")
     if field_count is not None:
         field_count = _as_int(field_count, f"{where}.field_count", warnings, 1)
@@ -178,6 +209,7 @@ def parse_plate(attrs: dict) -> tuple[PlateMeta, list[str]]:
                      _acquisitions(plate, where, warnings), field_count), warnings
 
 
+@robust("well")
 def parse_well(attrs: dict) -> tuple[WellMeta, list[str]]:
     """Read well metadata leniently.
 
@@ -218,7 +250,7 @@ def parse_well(attrs: dict) -> tuple[WellMeta, list[str]]:
             continue
         check_relative_path(path, f"{here}.path")
         if any(ref.path == path for ref in refs):
-            warnings.append(f"{here}.path: duplicate {path!r}; the first one is kept")
+            warnings.append(f"{here}.path: duplicate {show(path)}; the first one is kept")
             continue
         acq = image.get("acquisition")
         if acq is not None:
@@ -227,6 +259,7 @@ def parse_well(attrs: dict) -> tuple[WellMeta, list[str]]:
     return WellMeta(version, tuple(refs)), warnings
 
 
+@robust("labels")
 def parse_labels_group(attrs: dict) -> tuple[list[str], list[str]]:
     """Read a labels group: the names (paths) of its label images.
 
@@ -259,7 +292,7 @@ def parse_labels_group(attrs: dict) -> tuple[list[str], list[str]]:
         warnings.append("ome.version: missing (ome-zarr-py 0.18 omits it in labels groups); "
                         "assuming NGFF 0.5")
     elif version is not None and version not in SUPPORTED_VERSIONS:
-        raise MetadataError(f"ome.version: {version!r} is not a supported NGFF version "
+        raise MetadataError(f"ome.version: {show(version)} is not a supported NGFF version "
                             f"({supported_text()})")
     labels = doc.get("labels")
     if not isinstance(labels, list):
@@ -269,11 +302,11 @@ def parse_labels_group(attrs: dict) -> tuple[list[str], list[str]]:
     names: list[str] = []
     for i, name in enumerate(labels):
         if not isinstance(name, str):
-            warnings.append(f"{where}[{i}]: {name!r} is not a string; skipped")
+            warnings.append(f"{where}[{i}]: {show(name)} is not a string; skipped")
             continue
         check_relative_path(name, f"{where}[{i}]")
         if name in names:
-            warnings.append(f"{where}[{i}]: duplicate {name!r}; the first one is kept")
+            warnings.append(f"{where}[{i}]: duplicate {show(name)}; the first one is kept")
             continue
         names.append(name)
     return names, warnings

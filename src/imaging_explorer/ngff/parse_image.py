@@ -5,8 +5,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .common import (SUPPORTED_VERSIONS, MetadataError, check_relative_path, detect_kind,
-                     is_int, is_number, is_wrapped, supported_text, unwrap)
+from .common import (
+    SUPPORTED_VERSIONS,
+    MetadataError,
+    as_text,
+    check_relative_path,
+    detect_kind,
+    is_finite,
+    is_int,
+    is_number,
+    is_wrapped,
+    robust,
+    show,
+    supported_text,
+    unwrap,
+)
 from .models import Axis, Channel, Dataset, Multiscale
 
 DEFAULT_COLORS = ("0000FF", "00FF00", "FF0000", "FF00FF", "00FFFF", "FFFF00", "FFFFFF")
@@ -54,7 +67,7 @@ def resolve(attrs: object, key: str, what: str) -> tuple[str, dict, list[str]]:
         version = "0.5" if wrapped else "0.4"
         warnings.append(f"{where}: missing; assuming NGFF {version}")
     elif version not in SUPPORTED_VERSIONS:
-        raise MetadataError(f"{where}: {version!r} is not a supported NGFF version "
+        raise MetadataError(f"{where}: {show(version)} is not a supported NGFF version "
                             f"({supported_text()})")
     if version == "0.5" and not wrapped:
         warnings.append(f"{where}: NGFF 0.5 metadata should sit under 'ome'")
@@ -65,7 +78,7 @@ def resolve(attrs: object, key: str, what: str) -> tuple[str, dict, list[str]]:
 
 def _axis(item: object, where: str, warnings: list[str]) -> Axis:
     if isinstance(item, str):  # NGFF 0.3 listed axes as bare names
-        warnings.append(f"{where}: {item!r} is a bare name, not an axis object")
+        warnings.append(f"{where}: {show(item)} is a bare name, not an axis object")
         return Axis(item, _AXIS_TYPES.get(item))
     name = item.get("name") if isinstance(item, dict) else None
     if not isinstance(item, dict) or not isinstance(name, str) or not name:
@@ -79,7 +92,7 @@ def _values(t: dict, key: str, ndim: int, where: str, warnings: list[str]
             ) -> tuple[float, ...]:
     values = t.get(key)
     if not isinstance(values, list) or not all(is_number(v) for v in values) or not values:
-        raise MetadataError(f"{where}.{key}: expected a list of numbers, got {values!r}")
+        raise MetadataError(f"{where}.{key}: expected a list of numbers, got {show(values)}")
     if len(values) > ndim:
         raise MetadataError(f"{where}.{key}: {len(values)} values for {ndim} axes")
     if len(values) < ndim:
@@ -89,6 +102,12 @@ def _values(t: dict, key: str, ndim: int, where: str, warnings: list[str]
         warnings.append(f"{where}.{key}: {len(values)} values for {ndim} axes; "
                         f"the leading axes get {pad[0]:g}")
         values = pad + values
+    bad = [i for i, v in enumerate(values) if not is_finite(v)]
+    if bad:
+        identity = 1.0 if key == "scale" else 0.0
+        warnings.append(f"{where}.{key}: {show(values)} holds values that are not finite "
+                        f"(NaN or infinite) at {bad}; read as {identity:g}")
+        values = [identity if i in bad else v for i, v in enumerate(values)]
     return tuple(float(v) for v in values)
 
 
@@ -121,6 +140,7 @@ def _transforms(obj: dict, ndim: int, where: str, warnings: list[str], *, level:
     return scale, translation
 
 
+@robust("multiscales")
 def parse_multiscales(attrs: dict) -> tuple[Multiscale, list[str]]:
     """Read the first multiscale of an image (or label image) leniently.
 
@@ -172,7 +192,7 @@ def parse_multiscales(attrs: dict) -> tuple[Multiscale, list[str]]:
         datasets.append(Dataset(path, scale, translation))  # type: ignore[arg-type]
     scale, translation = _transforms(ms, len(axes), where, warnings, level=False)
     name = ms.get("name")
-    return Multiscale(version, axes, tuple(datasets), None if name is None else str(name),
+    return Multiscale(version, axes, tuple(datasets), None if name is None else as_text(name),
                       scale, translation), warnings
 
 
@@ -180,9 +200,9 @@ def _color(value: object, where: str, default: str, warnings: list[str]) -> str:
     if isinstance(value, str) and _HEX.match(value.strip().lstrip("#")):
         text = value.strip().lstrip("#")
         if len(text) == 8:
-            warnings.append(f"{where}: {value!r} has an alpha part; ignored")
+            warnings.append(f"{where}: {show(value)} has an alpha part; ignored")
         return text[:6].upper()
-    warnings.append(f"{where}: {value!r} is not a colour 'RRGGBB'; using {default}")
+    warnings.append(f"{where}: {show(value)} is not a colour 'RRGGBB'; using {default}")
     return default
 
 
@@ -197,9 +217,9 @@ def _pair(window: dict, keys: tuple[str, str], where: str, warnings: list[str]
                 warnings.append(f"{where}.{key}: a string; read as the number {value}")
             except ValueError:
                 pass
-        if not is_number(value):
+        if not is_finite(value):
             if key in window:
-                warnings.append(f"{where}.{key}: {value!r} is not a number; ignored")
+                warnings.append(f"{where}.{key}: {show(value)} is not a finite number; ignored")
             return None
         out.append(float(value))
     return out[0], out[1]
@@ -222,6 +242,16 @@ def parse_omero(attrs: dict, n_channels: int) -> tuple[list[Channel], list[str]]
         ``"Channel {i}"`` and a colour from ``DEFAULT_COLORS``; colours are stored as upper
         case ``RRGGBB`` (``"#ff0000"`` -> ``"FF0000"``). Never raises for bad metadata.
     """
+    try:
+        return _parse_omero(attrs, n_channels)
+    except Exception as e:  # noqa: BLE001 - hostile input: display settings are never worth a field
+        where = "omero"
+        reason = "nested too deeply" if isinstance(e, RecursionError) else f"unusable ({type(e).__name__})"
+        defaults = [Channel(f"Channel {i}", DEFAULT_COLORS[i % len(DEFAULT_COLORS)]) for i in range(n_channels)]
+        return defaults, [f"{where}: {reason}; default channel settings used"]
+
+
+def _parse_omero(attrs: dict, n_channels: int) -> tuple[list[Channel], list[str]]:
     _, doc = unwrap(attrs)
     omero = doc.get("omero")
     where = ("ome." if is_wrapped(attrs) else "") + "omero.channels"
@@ -243,7 +273,7 @@ def parse_omero(attrs: dict, n_channels: int) -> tuple[list[Channel], list[str]]
             continue
         here = f"{where}[{i}]"
         label = ch.get("label")
-        label = f"Channel {i}" if label is None or label == "" else str(label)
+        label = f"Channel {i}" if label is None or label == "" else as_text(label)
         color = _color(ch["color"], f"{here}.color", default, warnings) if "color" in ch else default
         window = ch.get("window") if isinstance(ch.get("window"), dict) else {}
         active = ch.get("active", True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from .common import MetadataError, is_number, is_wrapped, unwrap
+from .common import MetadataError, is_finite, is_wrapped, robust, show, unwrap
 from .models import ImageLabel
 from .parse_image import resolve
 
 
+@robust("image-label")
 def parse_image_label(attrs: dict) -> tuple[ImageLabel | None, list[str]]:
     """Read ``image-label`` metadata leniently.
 
@@ -43,12 +44,12 @@ def parse_image_label(attrs: dict) -> tuple[ImageLabel | None, list[str]]:
         rgba = entry.get("rgba")
         if value is None or rgba is None:
             continue
-        if not (isinstance(rgba, list) and len(rgba) == 4 and all(is_number(v) for v in rgba)):
-            warnings.append(f"{where}.colors[{i}].rgba: {rgba!r} is not 4 numbers; skipped")
+        if not (isinstance(rgba, list) and len(rgba) == 4 and all(is_finite(v) for v in rgba)):
+            warnings.append(f"{where}.colors[{i}].rgba: {show(rgba)} is not 4 numbers; skipped")
             continue
         clamped = tuple(min(255, max(0, int(v))) for v in rgba)
         if clamped != tuple(rgba):
-            warnings.append(f"{where}.colors[{i}].rgba: {rgba!r} clamped to {list(clamped)}")
+            warnings.append(f"{where}.colors[{i}].rgba: {show(rgba)} clamped to {list(clamped)}")
         colors[value] = clamped  # type: ignore[assignment]
     properties: dict[int, dict] = {}
     for i, entry in _entries(label, "properties", where, warnings):
@@ -76,11 +77,11 @@ def _entries(label: dict, key: str, where: str, warnings: list[str]
 
 def _label_int(entry: dict, where: str, seen: dict, warnings: list[str]) -> int | None:
     value = entry.get("label-value")
-    if is_number(value) and float(value) == int(value):
+    if is_finite(value) and float(value) == int(value):
         value = int(value)
         if value in seen:
             warnings.append(f"{where}.label-value: duplicate {value}; the first one is kept")
             return None
         return value
-    warnings.append(f"{where}.label-value: {value!r} is not an integer; skipped")
+    warnings.append(f"{where}.label-value: {show(value)} is not an integer; skipped")
     return None

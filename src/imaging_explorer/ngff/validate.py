@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from . import _checks as c
 from ._checks import Ctx
-from .common import SUPPORTED_VERSIONS, detect_kind, is_alnum, is_wrapped, supported_text, unwrap
-from .validate_image import validate_image_label, validate_labels_group, validate_multiscales
+from .common import (
+    SUPPORTED_VERSIONS,
+    detect_kind,
+    is_alnum,
+    is_wrapped,
+    show,
+    supported_text,
+    unwrap,
+)
+from .validate_image import (
+    validate_image_label,
+    validate_labels_group,
+    validate_multiscales,
+)
 
 
 def validate_metadata(attrs: dict, version: str | None = None, strict: bool = False) -> list[str]:
@@ -30,18 +42,28 @@ def validate_metadata(attrs: dict, version: str | None = None, strict: bool = Fa
     -------
     list of str
         One sentence per problem, each starting with the offending field path, e.g.
-        ``"plate.rows[1].name: duplicate 'A'"``. Empty when the metadata is valid.
+        ``"plate.rows[1].name: duplicate 'A'"``. Empty when the metadata is valid. Never
+        raises: metadata too odd to be checked (nested too deeply, ...) is one problem.
     """
+    try:
+        return _validate(attrs, version, strict)
+    except RecursionError:
+        return ["attributes: nested too deeply to be checked"]
+    except Exception as e:  # noqa: BLE001 - hostile input must be reported, never raised
+        return [f"attributes: could not be checked ({type(e).__name__}: {show(str(e))})"]
+
+
+def _validate(attrs: dict, version: str | None, strict: bool) -> list[str]:
     if not isinstance(attrs, dict):
         return [f"attributes: expected an object, got {c.kind_name(attrs)}"]
     if version is not None and version not in SUPPORTED_VERSIONS:
-        return [f"version: {version!r} is not a supported NGFF version ({supported_text()})"]
+        return [f"version: {show(version)} is not a supported NGFF version ({supported_text()})"]
     wrapped = is_wrapped(attrs)
     doc_version, doc = unwrap(attrs)
     if detect_kind(attrs) is None:
         where = "ome" if wrapped else "attributes"
-        return [f"{where}: no OME-NGFF metadata recognised (expected one of plate, well, "
-                "multiscales, image-label, labels)"]
+        return [(f"{where}: no OME-NGFF metadata recognised (expected one of plate, well, "
+                 "multiscales, image-label, labels)")]
     ctx = Ctx(version=_rules_version(version, doc_version, wrapped), expected=version,
               wrapped=wrapped, strict=strict)
     if wrapped:
@@ -86,7 +108,7 @@ def _check_ome_version(doc: dict, ctx: Ctx) -> None:
         ctx.add("ome.version", f"{c.kind_name(value)} is not a supported NGFF version "
                 f"({supported_text()})")
     elif value != ctx.version:
-        ctx.add("ome.version", f"{value!r}, but NGFF {ctx.version} was expected")
+        ctx.add("ome.version", f"{show(value)}, but NGFF {ctx.version} was expected")
 
 
 def _names(plate: dict, key: str, where: str, ctx: Ctx) -> list[str | None] | None:
@@ -103,9 +125,9 @@ def _names(plate: dict, key: str, where: str, ctx: Ctx) -> list[str | None] | No
         if name is None:
             continue
         if not is_alnum(name):
-            ctx.add(f"{where}.{key}[{i}].name", f"{name!r} must contain only letters and digits")
+            ctx.add(f"{where}.{key}[{i}].name", f"{show(name)} must contain only letters and digits")
         if name in seen:
-            ctx.add(f"{where}.{key}[{i}].name", f"duplicate {name!r}")
+            ctx.add(f"{where}.{key}[{i}].name", f"duplicate {show(name)}")
         seen.add(name)
     return names
 
@@ -147,16 +169,16 @@ def _wells(plate: dict, rows: list | None, columns: list | None, where: str, ctx
             continue
         parts = path.split("/")
         if len(parts) != 2 or not all(is_alnum(p) for p in parts):
-            ctx.add(f"{here}.path", f"{path!r} must be '<row>/<column>' (letters and digits)")
+            ctx.add(f"{here}.path", f"{show(path)} must be '<row>/<column>' (letters and digits)")
         elif ctx.version == "0.5" and None not in (ri, ci, rows, columns):
             # 0.5 made the path "row name/column name"; the 0.4 suite still has "A/1" with
             # row "1" and column "A" as valid, so 0.4 is not held to it.
             expected = f"{rows[ri]}/{columns[ci]}"  # type: ignore[index]
             if None not in (rows[ri], columns[ci]) and path != expected:  # type: ignore[index]
-                ctx.add(f"{here}.path", f"{path!r} does not match its rowIndex and columnIndex "
-                        f"(expected {expected!r}: row name, then column name)")
+                ctx.add(f"{here}.path", f"{show(path)} does not match its rowIndex and columnIndex "
+                        f"(expected {show(expected)}: row name, then column name)")
         if path in seen:
-            ctx.add(f"{here}.path", f"duplicate {path!r}")
+            ctx.add(f"{here}.path", f"duplicate {show(path)}")
         seen.add(path)
 
 
@@ -197,7 +219,7 @@ def _well(well: object, where: str, ctx: Ctx) -> None:
         if path is None:
             continue
         if not is_alnum(path):
-            ctx.add(f"{here}.path", f"{path!r} must contain only letters and digits")
+            ctx.add(f"{here}.path", f"{show(path)} must contain only letters and digits")
         if path in seen:
-            ctx.add(f"{here}.path", f"duplicate {path!r}")
+            ctx.add(f"{here}.path", f"duplicate {show(path)}")
         seen.add(path)

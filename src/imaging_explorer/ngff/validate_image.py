@@ -6,7 +6,7 @@ import re
 
 from . import _checks as c
 from ._checks import Ctx
-from .common import is_int, is_number, path_problem
+from .common import is_finite, is_int, is_number, path_problem, show
 
 _HEX6 = re.compile(r"^[0-9A-Fa-f]{6}$")
 _WINDOW_KEYS = ("start", "end", "min", "max")
@@ -67,7 +67,7 @@ def _axes(ms: dict, where: str, ctx: Ctx) -> int | None:
             continue
         name = c.check_str(axis, "name", f"{where}[{i}]", ctx, required=True)
         if name is not None and name in names:
-            ctx.add(f"{where}[{i}].name", f"duplicate axis name {name!r}")
+            ctx.add(f"{where}[{i}].name", f"duplicate axis name {show(name)}")
         names.add(name)
         kind = c.check_str(axis, "type", f"{where}[{i}]", ctx)
         c.check_str(axis, "unit", f"{where}[{i}]", ctx)
@@ -109,14 +109,14 @@ def _transforms(obj: dict, ndim: int | None, where: str, ctx: Ctx,
         kinds.append(kind)
         if kind not in ("scale", "translation") or t is None:  # no t: kind is None
             if kind is not None:
-                ctx.add(f"{where}[{i}].type", f"{kind!r} is not allowed here; "
+                ctx.add(f"{where}[{i}].type", f"{show(kind)} is not allowed here; "
                         "expected 'scale', optionally followed by 'translation'")
             continue
         # 0.4 lets a transform point at binary data via "path" instead of listing values.
         if kind not in t and isinstance(t.get("path"), str):
             continue
         if kind not in t:
-            ctx.add(f"{where}[{i}]", f"has type {kind!r} but no {kind!r} list")
+            ctx.add(f"{where}[{i}]", f"has type {show(kind)} but no {show(kind)} list")
         elif c.check_numbers(t[kind], f"{where}[{i}].{kind}", ctx, ndim) and kind == "scale":
             scale = t[kind]
     if kinds.count("scale") != 1 or kinds[0] != "scale":
@@ -139,7 +139,7 @@ def _omero(omero: object, where: str, ctx: Ctx) -> None:
             continue
         color = c.check_str(ch, "color", here, ctx, required=True)
         if color is not None and not _HEX6.match(color):
-            ctx.add(f"{here}.color", f"{color!r} is not a hex colour 'RRGGBB'")
+            ctx.add(f"{here}.color", f"{show(color)} is not a hex colour 'RRGGBB'")
         c.check_str(ch, "label", here, ctx)
         c.check_str(ch, "family", here, ctx)
         if "active" in ch and not isinstance(ch["active"], bool):
@@ -155,6 +155,8 @@ def _omero(omero: object, where: str, ctx: Ctx) -> None:
             elif not is_number(window[key]):
                 ctx.add(f"{here}.window.{key}", f"expected a number, got "
                         f"{c.kind_name(window[key])}")
+            elif not is_finite(window[key]):
+                ctx.add(f"{here}.window.{key}", f"{window[key]} is not a finite number")
 
 
 def validate_image_label(label: object, where: str, ctx: Ctx) -> None:
@@ -173,13 +175,13 @@ def validate_image_label(label: object, where: str, ctx: Ctx) -> None:
             continue
         value = _label_value(entry, here, ctx, integer=False)
         if value is not None and value in seen:
-            ctx.add(f"{here}.label-value", f"duplicate label-value {value!r} in colors")
+            ctx.add(f"{here}.label-value", f"duplicate label-value {show(value)} in colors")
         seen.add(value)  # type: ignore[arg-type]
         if "rgba" in entry:
             rgba = entry["rgba"]
             if not (isinstance(rgba, list) and len(rgba) == 4
                     and all(is_int(v) and 0 <= v <= 255 for v in rgba)):
-                ctx.add(f"{here}.rgba", f"expected 4 integers from 0 to 255, got {rgba!r}")
+                ctx.add(f"{here}.rgba", f"expected 4 integers from 0 to 255, got {show(rgba)}")
     props = c.get_list(label, "properties", where, ctx, required=False)
     seen_props: set[int] = set()
     for i in range(len(props or ())):
@@ -187,7 +189,7 @@ def validate_image_label(label: object, where: str, ctx: Ctx) -> None:
         entry = c.get_object(props, i, f"{where}.properties", ctx)  # type: ignore[arg-type]
         value = _label_value(entry, here, ctx, integer=True) if entry is not None else None
         if value is not None and value in seen_props:
-            ctx.add(f"{here}.label-value", f"duplicate label-value {value!r} in properties")
+            ctx.add(f"{here}.label-value", f"duplicate label-value {show(value)} in properties")
         seen_props.add(value)  # type: ignore[arg-type]
     source = label.get("source")
     if source is not None:
@@ -220,5 +222,5 @@ def validate_labels_group(labels: object, where: str, ctx: Ctx) -> None:
         if problem:
             ctx.add(f"{where}[{i}]", f"{problem}; expected a relative path inside the group")
         elif path in seen:
-            ctx.add(f"{where}[{i}]", f"duplicate {path!r}")
+            ctx.add(f"{where}[{i}]", f"duplicate {show(path)}")
         seen.add(path)

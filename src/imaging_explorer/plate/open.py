@@ -29,8 +29,11 @@ from ..ngff import (
     parse_well,
     unwrap,
 )
+from ..ngff.isolate import read_isolated, why
 from .model import Channel, Field, Plate, Well
 from .source import PlateSource, _Memo, levels_of
+
+MAX_CHANNELS = 1024
 
 
 def open_plate(location: str | os.PathLike[str]) -> Plate:
@@ -60,11 +63,15 @@ def open_plate(location: str | os.PathLike[str]) -> Plate:
     source = PlateSource(docs, warnings)
     missing: dict[str, str] = {}
 
-    well_attrs = docs.group_attrs_many([w.path for w in meta.wells])
+    well_attrs = read_isolated(docs.group_attrs_many, [w.path for w in meta.wells], loc)
     field_refs: dict[str, list[tuple[str, int | None]]] = {}
     for ref in meta.wells:
+        attrs = well_attrs[ref.path]
+        if isinstance(attrs, PlateError):
+            missing[ref.path] = why(attrs, loc)
+            continue
         try:
-            field_refs[ref.path] = _field_refs(loc, ref.path, well_attrs[ref.path], warnings)
+            field_refs[ref.path] = _field_refs(loc, ref.path, attrs, warnings)
         except (MetadataError, ValueError) as e:
             missing[ref.path] = str(e)
 
@@ -102,15 +109,18 @@ def open_plate(location: str | os.PathLike[str]) -> Plate:
         acquisitions=list(meta.acquisitions),
         field_count=meta.field_count,
         warnings=warnings,
-        fingerprint=_fingerprint(root_attrs),
+        fingerprint=_fingerprint(loc, root_attrs),
         _source=source,
     )
 
 
-def _fingerprint(root_attrs: dict[str, Any]) -> str:
+def _fingerprint(loc: Location, root_attrs: dict[str, Any]) -> str:
     """Identity of a plate that survives moving or copying its folder: a hash of its plate metadata."""
     _, inner = unwrap(root_attrs)
-    text = json.dumps(inner.get("plate"), sort_keys=True, separators=(",", ":"))
+    try:
+        text = json.dumps(inner.get("plate"), sort_keys=True, separators=(",", ":"))
+    except (RecursionError, ValueError, TypeError) as e:  # NaN is written; deep nesting is not
+        raise PlateError(loc, "the plate metadata is nested too deeply to be read") from e
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -139,7 +149,7 @@ def _read_fields(
 ) -> dict[str, tuple[list[Field], list[str]]]:
     """Fields of every well, two batched reads: field groups, then all their arrays."""
     keys = [key for items in refs.values() for key, _ in items]
-    attrs_of = docs.group_attrs_many(keys)
+    attrs_of = read_isolated(docs.group_attrs_many, keys, docs.location)
     memo = _Memo()
     parsed: dict[str, tuple[Multiscale, dict[str, Any]]] = {}
     problems: dict[str, list[str]] = {w: [] for w in refs}
@@ -148,6 +158,9 @@ def _read_fields(
             attrs = attrs_of[key]
             if attrs is None:
                 problems[well_path].append(f"field {key} not found in the store")
+                continue
+            if isinstance(attrs, PlateError):
+                problems[well_path].append(f"field {key}: {why(attrs, docs.location)}")
                 continue
             if detect_kind(attrs) not in ("image", "image-label"):
                 # a sub-group found by listing that is not an image (e.g. tables/) is not a field
@@ -164,7 +177,7 @@ def _read_fields(
             parsed[key] = (ms, attrs)
 
     array_keys = [join_key(k, ds.path) for k, (ms, _) in parsed.items() for ds in ms.datasets]
-    arrays = docs.arrays_many(array_keys)
+    arrays = read_isolated(docs.arrays_many, array_keys, docs.location)
     out: dict[str, tuple[list[Field], list[str]]] = {}
     for well_path, items in refs.items():
         fields: list[Field] = []
@@ -174,10 +187,10 @@ def _read_fields(
             ms, attrs = parsed[key]
             try:
                 ms, infos = levels_of(key, ms, arrays, warnings)
+                channels, notes = _channels(attrs, axis_roles(ms.axes).c, infos[0], memo)
             except ValueError as e:
                 problems[well_path].append(str(e))
                 continue
-            channels, notes = _channels(attrs, axis_roles(ms.axes).c, infos[0], memo)
             warnings.extend(f"field {key}: {n}" for n in notes)
             fields.append(Field(key, len(fields), acquisition, ms, infos, channels, source))
         out[well_path] = (fields, problems[well_path])
@@ -187,6 +200,8 @@ def _read_fields(
 def _channels(attrs: dict[str, Any], c_axis: int | None, level0: ArrayInfo, memo: _Memo) -> tuple[list[Channel], list[str]]:
     """Channels from omero metadata (defaults where absent), with unique display names."""
     n = level0.shape[c_axis] if c_axis is not None else 1
+    if n > MAX_CHANNELS:  # a hostile shape would make millions of channel records
+        raise ValueError(f"field {level0.key.rsplit('/', 1)[0]}: {n} channels; at most {MAX_CHANNELS} are shown")
     meta, notes = memo(parse_omero, attrs, n)
     seen: dict[str, int] = {}
     channels = []

@@ -14,6 +14,7 @@ from imaging_explorer.errors import MetadataError, PlateError
 from imaging_explorer.io.documents import ZarrDocs
 from imaging_explorer.io.location import Location
 from imaging_explorer.ngff import axis_roles, detect_kind, parse_multiscales
+from imaging_explorer.ngff.isolate import read_isolated
 
 from .model import Field
 from .open import _channels
@@ -59,12 +60,12 @@ def open_image(location: str | os.PathLike[str]) -> ZarrImage:
         ms, warnings = parse_multiscales(attrs)
     except MetadataError as e:
         raise PlateError(loc, f"an OME-Zarr image whose metadata cannot be read: {e}") from e
-    arrays = docs.arrays_many([ds.path for ds in ms.datasets])
+    arrays = read_isolated(docs.arrays_many, [ds.path for ds in ms.datasets], loc)
     try:
         ms, infos = levels_of("", ms, arrays, warnings)
+        channels, notes = _channels(attrs, axis_roles(ms.axes).c, infos[0], _Memo())
     except ValueError as e:  # the messages name a plate "field"; here it is the image
         raise PlateError(loc, str(e).removeprefix("field : ")) from e
-    channels, notes = _channels(attrs, axis_roles(ms.axes).c, infos[0], _Memo())
     warnings.extend(notes)
     image = Field("", 0, None, ms, infos, channels, PlateSource(docs, warnings))
     name = ms.name or os.path.basename(str(loc).rstrip("/")) or str(loc)

@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
-from functools import cached_property
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from ..errors import PlateError
+from ..io.bounded_array import BoundedArray
 from ..io.documents import ArrayInfo, ZarrDocs
 from ..io.location import join_key
-from ..ngff import ImageLabel, MetadataError, Multiscale, parse_image_label, parse_labels_group, parse_multiscales
+from ..ngff import (
+    ImageLabel,
+    MetadataError,
+    Multiscale,
+    parse_image_label,
+    parse_labels_group,
+    parse_multiscales,
+)
+from ..ngff.isolate import read_isolated
+from ..ngff.validate_array import array_doc_problems, label_array_problems
 from .model import Field, Labels
 
 if TYPE_CHECKING:
     import dask.array as da
-    from zarr.abc.store import Store
 
 _R = TypeVar("_R")
 _Ts = TypeVarTuple("_Ts")
@@ -36,20 +44,18 @@ class PlateSource:
         self._labels: dict[str, dict[str, Labels]] = {}
         self._lock = threading.RLock()  # label metadata may be asked for from worker threads
 
-    @cached_property
-    def zarr_store(self) -> Store:
-        return self.docs.location.zarr_store()
-
     def dask_array(self, info: ArrayInfo) -> da.Array:
-        import dask.array as da
-        import zarr
+        """The array as dask, one block per stored file (shard or chunk), read lazily.
 
-        try:
-            arr = zarr.open_array(store=self.zarr_store, path=info.key, mode="r", zarr_format=info.zarr_format)
-        except Exception as e:  # zarr raises many types; the user needs the array named
-            raise PlateError(f"{self.docs.location}/{info.key}", f"cannot open array: {e}") from e
-        chunks = getattr(arr, "shards", None) or arr.chunks
-        return da.from_array(arr, chunks=chunks, name=f"imaging-explorer-{self.docs.location}/{info.key}", inline_array=True)
+        Blocks are read by :class:`~imaging_explorer.io.bounded_array.BoundedArray` (bounded
+        sizes, chunk-level PlateError), not zarr-python; see that module for why.
+        """
+        import dask.array as da
+        import numpy as np
+
+        arr = BoundedArray(self.docs.location, info)  # PlateError naming the array on bad metadata
+        return da.from_array(arr, chunks=arr.dask_chunks(), name=f"imaging-explorer-{self.docs.location}/{info.key}",
+                             inline_array=True, meta=np.empty((0,) * arr.ndim, arr.dtype))
 
     def labels_of(self, fld: Field) -> dict[str, Labels]:
         self.load_labels([fld])
@@ -62,14 +68,20 @@ class PlateSource:
                 self._labels.update(read_labels(self.docs, todo, self))
 
 
-def levels_of(key: str, ms: Multiscale, arrays: dict[str, ArrayInfo | PlateError | None],
-              warnings: list[str]) -> tuple[Multiscale, tuple[ArrayInfo, ...]]:
-    """The arrays of a multiscale, checked; later levels that are missing are dropped."""
+def levels_of(key: str, ms: Multiscale, arrays: Mapping[str, ArrayInfo | PlateError | None],
+              warnings: list[str], checked: dict[int, Any] | None = None) -> tuple[Multiscale, tuple[ArrayInfo, ...]]:
+    """The arrays of a multiscale, checked; later levels that are missing are dropped.
+
+    ``checked`` remembers array documents already checked (plates repeat them thousands of times).
+    """
     infos: list[ArrayInfo] = []
+    checked = {} if checked is None else checked
     for ds in ms.datasets:
         info = arrays[join_key(key, ds.path)]
         if isinstance(info, PlateError):
             raise ValueError(f"field {key}: {info.reason}")
+        if info is not None:
+            _check_array(key, ds.path, info, warnings, checked)
         if info is None:
             if not infos:
                 raise ValueError(f"field {key}: its full-resolution array {ds.path!r} is missing")
@@ -81,6 +93,17 @@ def levels_of(key: str, ms: Multiscale, arrays: dict[str, ArrayInfo | PlateError
     if len(infos) < len(ms.datasets):
         ms = dataclasses.replace(ms, datasets=ms.datasets[: len(infos)])
     return ms, tuple(infos)
+
+
+def _check_array(key: str, path: str, info: ArrayInfo, warnings: list[str], checked: dict[int, Any]) -> None:
+    """Refuse an array zarr cannot read (chunks of 0, an unknown data type); warn about the rest."""
+    if id(info.doc) not in checked:
+        checked[id(info.doc)] = (info.doc, array_doc_problems(info.doc, info.zarr_format))  # holding doc keeps its id
+    problems = checked[id(info.doc)][1]
+    unreadable = [text for bad, text in problems if bad]
+    if unreadable:
+        raise ValueError(f"field {key}: array {path!r} cannot be read: {'; '.join(unreadable)}")
+    warnings.extend(f"field {key}: array {path!r}: {text}" for _, text in problems)
 
 
 class _Memo:
@@ -98,13 +121,19 @@ class _Memo:
 
 
 def read_labels(docs: ZarrDocs, fields: list[Field], source: PlateSource) -> dict[str, dict[str, Labels]]:
-    """Label images of many fields in three batched reads: labels groups, label images, arrays."""
+    """Label images of many fields in three batched reads: labels groups, label images, arrays.
+
+    A labels document that cannot be read or used costs only that label image (a warning).
+    """
     memo = _Memo()
-    groups = docs.group_attrs_many([join_key(f.path, "labels") for f in fields])
+    groups = read_isolated(docs.group_attrs_many, [join_key(f.path, "labels") for f in fields], docs.location)
     names: dict[str, list[str]] = {}
     for f in fields:
         attrs = groups[join_key(f.path, "labels")]
         names[f.path] = []
+        if isinstance(attrs, PlateError):
+            source.warnings.append(f"field {f.path} labels: {attrs.reason}")
+            continue
         if attrs is None:
             continue
         try:
@@ -115,13 +144,13 @@ def read_labels(docs: ZarrDocs, fields: list[Field], source: PlateSource) -> dic
         source.warnings.extend(f"field {f.path} labels: {n}" for n in notes)
         names[f.path] = found
     image_keys = {(f.path, n): join_key(f.path, "labels", n) for f in fields for n in names[f.path]}
-    image_attrs = docs.group_attrs_many(list(image_keys.values()))
+    image_attrs = read_isolated(docs.group_attrs_many, list(image_keys.values()), docs.location)
     parsed: dict[tuple[str, str], tuple[str, Multiscale, ImageLabel | None]] = {}
     for ident, key in image_keys.items():
         attrs = image_attrs[key]
         try:
-            if attrs is None:
-                raise MetadataError("listed in labels but not found in the store")
+            if attrs is None or isinstance(attrs, PlateError):
+                raise MetadataError(attrs.reason if attrs is not None else "listed in labels but not found in the store")
             ms, notes = memo(parse_multiscales, attrs)
             image_label, more = memo(parse_image_label, attrs)
         except MetadataError as e:
@@ -129,13 +158,28 @@ def read_labels(docs: ZarrDocs, fields: list[Field], source: PlateSource) -> dic
             continue
         source.warnings.extend(f"labels {key}: {n}" for n in [*notes, *more])
         parsed[ident] = (key, ms, image_label)
-    arrays = docs.arrays_many([join_key(key, ds.path) for key, ms, _ in parsed.values() for ds in ms.datasets])
+    return _label_images(docs, fields, parsed, source)
+
+
+def _label_images(docs: ZarrDocs, fields: list[Field], parsed: dict[tuple[str, str], tuple[str, Multiscale, ImageLabel | None]],
+                  source: PlateSource) -> dict[str, dict[str, Labels]]:
+    """The label images whose arrays can be read; warnings for float labels and a size unlike the image's."""
+    keys = [join_key(key, ds.path) for key, ms, _ in parsed.values() for ds in ms.datasets]
+    arrays = read_isolated(docs.arrays_many, keys, docs.location)
+    by_path = {f.path: f for f in fields}
+    checked: dict[int, Any] = {}
     out: dict[str, dict[str, Labels]] = {f.path: {} for f in fields}
     for (field_path, name), (key, ms, image_label) in parsed.items():
         try:
-            ms, infos = levels_of(key, ms, arrays, source.warnings)
+            ms, infos = levels_of(key, ms, arrays, source.warnings, checked)
         except ValueError as e:
-            source.warnings.append(str(e))
+            source.warnings.append(str(e).replace(f"field {key}", f"labels {key}", 1))
             continue
+        source.warnings.extend(f"labels {key}: {p}" for p in label_problems(by_path[field_path], ms, infos[0]))
         out[field_path][name] = Labels(name, key, ms, infos, image_label, source)
     return out
+
+
+def label_problems(image: Field, ms: Multiscale, level0: ArrayInfo) -> list[str]:
+    """What is odd about a label image beside its image: a float data type, another y/x size."""
+    return label_array_problems(image.multiscale.axes, image.shape, ms.axes, level0.shape, level0.dtype)
