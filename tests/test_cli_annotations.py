@@ -53,7 +53,7 @@ def test_export_then_import(tmp_path, capsys, store_url, new_store_url):
 def test_bad_input_exits_2_with_a_message(tmp_path, capsys):
     missing = tmp_path / "none.db"
     assert main(["annotations", "summary", "--db", str(missing)]) == 2
-    assert f"imaging-explorer: {missing}: no annotation database here" in capsys.readouterr().err
+    assert f"imaging-explorer: error: {missing}: no annotation database here" in capsys.readouterr().err
     assert not missing.exists()  # summary and export never create a database
     db = _db(tmp_path / "a.db")
     assert main(["annotations", "export", "--db", str(db), "--plate", "screen", str(tmp_path / "x.xlsx")]) == 2

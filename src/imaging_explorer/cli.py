@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -10,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import PlateError
+from .errors import AnnotationStoreError, PlateError, PlateMapError
 
 if TYPE_CHECKING:
     from .plate import Plate
@@ -82,22 +83,58 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; a known error is one line on stderr (``imaging-explorer: error: …``) and exit 2."""
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (PlateError, FileExistsError, ValueError) as e:
-        print(f"imaging-explorer: {e}", file=sys.stderr)
+    except _KNOWN_ERRORS as e:
+        print(f"imaging-explorer: error: {_one_line(e, getattr(args, 'location', None))}", file=sys.stderr)
         return 2
+    except ImportError as e:
+        if not _is_fsspec_backend(e):
+            raise  # a broken installation: the traceback helps
+        print(f"imaging-explorer: error: {_one_line(e, getattr(args, 'location', None))}", file=sys.stderr)
+        return 2
+
+
+def _is_fsspec_backend(error: ImportError) -> bool:
+    """A URL scheme whose package fsspec could not import ("Install gcsfs to access Google Storage")."""
+    tb = error.__traceback__
+    while tb is not None:  # raised in fsspec, or in the back-end package fsspec was importing
+        if f"{os.sep}fsspec{os.sep}" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _one_line(error: BaseException, location: str | None) -> str:
+    """The error's message on one line, naming the location when the message does not."""
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    else:
+        text = str(error) or type(error).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    text = "".join(line if i == 0 else (" " if lines[i - 1].endswith(":") else "; ") + line
+                   for i, line in enumerate(lines))
+    if location and location not in text:
+        text = f"{location}: {text}"
+    return text
 
 
 def _sample(args: argparse.Namespace) -> int:
     from .sample import make_sample_plate
 
+    _check_parent_folder(args.path)
     start = time.perf_counter()
-    out = make_sample_plate(
-        args.path, rows=args.rows, columns=args.columns, fields=args.fields, size=args.size,
-        version=args.ngff, seed=args.seed, overwrite=args.overwrite,
-    )
+    try:
+        out = make_sample_plate(
+            args.path, rows=args.rows, columns=args.columns, fields=args.fields, size=args.size,
+            version=args.ngff, seed=args.seed, overwrite=args.overwrite,
+        )
+    except FileExistsError:
+        raise  # "exists; use --overwrite" says it all
+    except OSError as e:  # a read-only folder, a full disk: say what could not be written
+        raise CommandError(f"cannot write the sample plate {args.path}: {_one_line(e, None)}") from e
     print(f"wrote {out.plate} in {time.perf_counter() - start:.1f} s")
     print(f"plate map:    {out.platemap}\nground truth: {out.truth}")
     return 0
@@ -162,15 +199,50 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _open(args: argparse.Namespace) -> int:
+    _check_openable(args.location)  # before Qt: without a screen it aborts before napari reads anything
+    _check_display()
     from ._napari.launch import open_in_napari
 
     return open_in_napari(args.location, screenshot=args.screenshot)
+
+
+def _check_openable(location: str) -> None:
+    """Raise PlateError unless ``location`` is a readable OME-Zarr plate or image (reads its root only)."""
+    from .io.documents import ZarrDocs
+    from .io.location import Location
+    from .ngff import detect_kind
+
+    loc = Location(location)  # a missing local folder: PlateError
+    _, attrs = ZarrDocs.open_root(loc)  # no zarr group, unreachable server: PlateError
+    kind = detect_kind(attrs)
+    if kind not in ("plate", "image"):
+        found = f"an OME-Zarr {kind}" if kind else "a zarr group without OME-NGFF metadata"
+        raise PlateError(location, f"not an HCS plate or an OME-Zarr image: found {found}")
+
+
+def _check_display() -> None:
+    """On Linux without X11 or Wayland, Qt would abort the process: say so instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise CommandError("no display to open napari on (neither DISPLAY nor WAYLAND_DISPLAY is set): "
+                           "run it in a desktop session, or with --screenshot under xvfb-run")
+
+
+def _check_parent_folder(path: Path) -> None:
+    """Refuse a path below a file before anything is written (mkdir would say "File exists")."""
+    for parent in path.expanduser().absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise CommandError(f"cannot write {path} there: {parent} is a file, not a folder")
+            return
 
 
 def _demo(args: argparse.Namespace) -> int:
     from ._napari.launch import open_in_napari
     from .sample.cached import cached_sample_plate, ensure_sample_plate, sample_cache_path
 
+    _check_display()
     if cached_sample_plate() is None:
         print(f"making the sample plate once in {sample_cache_path()} …", flush=True)
     path = ensure_sample_plate()
@@ -179,28 +251,34 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _annotations(args: argparse.Namespace) -> int:
-    from .annotations import AnnotationStore, AnnotationStoreError
+    from .annotations import AnnotationStore
+    from .annotations.event_file import read_events
     from .annotations.report import summary_lines
 
     db = args.db  # None: the default store
-    try:
-        if args.action == "import":
-            with AnnotationStore(db) as store:
-                added = store.import_(args.file)
-            print(f"{args.file}: {added} new event(s) added to {store.url}")
-            return 0
-        with AnnotationStore(db, read_only=True) as store:
-            if args.action == "summary":
-                for line in summary_lines(store, args.plate, args.fingerprint):
-                    print(line)
-            else:
-                plate = store.find_plate(args.plate, args.fingerprint)
-                out = store.export(plate, args.out, what=args.what)
-                print(f"wrote {out}")
+    if args.action == "import":
+        events = read_events(args.file)  # the whole file checked before a database is opened (or made)
+        with AnnotationStore(db) as store:
+            added = store.import_events(events, str(args.file))
+        print(f"{args.file}: {added} new event(s) added to {store.url}")
         return 0
-    except AnnotationStoreError as e:
-        print(f"imaging-explorer: {e}", file=sys.stderr)
-        return 2
+    with AnnotationStore(db, read_only=True) as store:
+        if args.action == "summary":
+            for line in summary_lines(store, args.plate, args.fingerprint):
+                print(line)
+        else:
+            plate = store.find_plate(args.plate, args.fingerprint)
+            out = store.export(plate, args.out, what=args.what)
+            print(f"wrote {out}")
+    return 0
+
+
+class CommandError(Exception):
+    """A command cannot run here (no display, a file where a folder should be); the message says why."""
+
+
+#: Errors a user can act on: one line on stderr and exit 2, never a traceback.
+_KNOWN_ERRORS = (PlateError, AnnotationStoreError, PlateMapError, OSError, ValueError, CommandError)
 
 
 _COMMANDS = {

@@ -283,7 +283,7 @@ def test_bad_import_files_are_refused_whole(tmp_path, store, new_store_url):
         undo = df.copy()
         undo["kind"], undo["call"], undo["undo_of"] = "undo", "", "4c3f7a3e-4f7e-4d53-9d3e-2b7a5f0c0003"
         undo.to_csv(tmp_path / "undo.csv", index=False)
-        with pytest.raises(AnnotationStoreError, match="refer to calls that are neither in the file nor in the store"):
+        with pytest.raises(AnnotationStoreError, match="a call that is neither in the file nor in the store"):
             other.import_(tmp_path / "undo.csv")
         assert other.history(P).empty
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from ..platemap import split_well_label
 from . import schema as S
 from .transactions import _inserted_id, _now, _Transactions
+from .values import check_well_key
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -64,12 +65,7 @@ class _Identities(_Transactions):
                         return key
             span = f"{known[0]} … {known[-1]}" if known else "none"
             raise ValueError(f"well {well!r} is not on plate {plate.name!r} (its wells: {span})")
-        if "/" in text and all(text.split("/")):
-            return text
-        parsed = split_well_label(text)
-        if not parsed:
-            raise ValueError(f"well {well!r} is not a well name (use the plate's key such as 'B/3', or B03)")
-        return f"{parsed[0]}/{parsed[1]}"
+        return check_well_key(text)
 
     @overload
     def _plate_id(self, conn: sa.Connection, name: str, fingerprint: str, location: str = "", *,

@@ -16,25 +16,27 @@ role whose transactions are read-only by default open the store read-only.
 
 The store is put together from mixins, one job each: :mod:`.transactions`, :mod:`.identities`,
 :mod:`.writes`, :mod:`.queries` and :mod:`.import_export`. This module opens the database:
-the back-end from the URL, the SQLite file and filesystem checks, the connection settings and
-the schema.
+the back-end from the URL, the filesystem checks (the SQLite file itself: :mod:`.sqlite_file`),
+the connection settings and the schema.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
-import stat
+import weakref
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 
 from .. import _dirs
 from . import schema as S
+from . import sqlite_file
 from .import_export import _ImportExport
+from .sqlite_file import UnsharedWal, writable
 from .transactions import AnnotationStoreError
 from .writes import _Writes
 
@@ -49,7 +51,6 @@ NETWORK_FILESYSTEMS = frozenset({
     "davfs", "fuse.davfs2",
 })
 MOUNTS_FILE = "/proc/mounts"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _unescape_mount(text: str) -> str:
@@ -76,32 +77,6 @@ def network_filesystem(path: str | os.PathLike[str], mounts_file: str | None = N
     return fstype if fstype in NETWORK_FILESYSTEMS else None
 
 
-def _writable(path: Path) -> bool:
-    """Writable by us, and not marked read-only (no write bit at all) even for root."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return os.access(path, os.W_OK) and bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-
-
-def _connect_sqlite(path: Path, read_only: bool, timeout: float) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are begun explicitly)."""
-    base = "file:" + quote(str(path))
-    kw: dict[str, Any] = {"uri": True, "isolation_level": None, "check_same_thread": False, "timeout": timeout}
-    if not read_only:
-        return sqlite3.connect(base, **kw)
-    con = sqlite3.connect(base + "?mode=ro", **kw)
-    try:
-        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return con
-    except sqlite3.OperationalError:
-        # A WAL database in a folder we cannot write, with no -shm file to share: SQLite can read
-        # it only as "immutable" (no locking; fine for looking, and we never write).
-        con.close()
-        return sqlite3.connect(base + "?mode=ro&immutable=1", **kw)
-
-
 class AnnotationStore(_ImportExport, _Writes):
     """Reviewers' calls on the wells of plates, with their full history.
 
@@ -123,6 +98,7 @@ class AnnotationStore(_ImportExport, _Writes):
         self.path: Path | None = None
         self._plate_ids: dict[tuple[str, str], int] = {}
         self._reviewer_ids: dict[str, int] = {}
+        self._snapshot: weakref.finalize[..., Any] | None = None
         text = os.fspath(url_or_path) if url_or_path is not None else _dirs.annotation_store_location()
         if text is not None and re.match(r"^postgres(ql)?(\+\w+)?://", text):
             self.backend = "postgresql"
@@ -137,7 +113,7 @@ class AnnotationStore(_ImportExport, _Writes):
         try:
             self._init_schema()
         except BaseException:
-            self._engine.dispose()
+            self.close()
             raise
 
     # -- opening ---------------------------------------------------------------------------
@@ -177,13 +153,9 @@ class AnnotationStore(_ImportExport, _Writes):
             )
         if path.is_dir():
             raise AnnotationStoreError(f"{path}: is a folder, not an annotation database file")
+        target = path  # what the connections open: the file, or a private copy of it and its log
         if path.exists():
-            self._check_sqlite_file(path)
-            if not self.read_only and not _writable(path):
-                self.read_only, self.read_only_reason = True, "the database file is read-only"
-            elif not self.read_only and not _writable(path.parent):
-                self.read_only = True
-                self.read_only_reason = "its folder is read-only (SQLite needs to write its -wal and -shm files there)"
+            target = self._existing_sqlite(path)
         elif self.read_only:
             raise AnnotationStoreError(f"{path}: no annotation database here")
         else:
@@ -191,14 +163,14 @@ class AnnotationStore(_ImportExport, _Writes):
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise AnnotationStoreError(f"{path}: cannot create the annotation database's folder ({e})") from e
-            if not _writable(path.parent):
+            if not writable(path.parent):
                 raise AnnotationStoreError(f"{path}: cannot create the annotation database: its folder is read-only")
 
         timeout_ms = int(self.busy_timeout * 1000)
         read_only, timeout = self.read_only, self.busy_timeout
 
         def connect() -> sqlite3.Connection:
-            con = _connect_sqlite(path, read_only, timeout)
+            con = sqlite_file.connect(target, read_only, timeout)
             con.execute(f"PRAGMA busy_timeout = {timeout_ms}")
             con.execute("PRAGMA foreign_keys = ON")
             con.execute("PRAGMA synchronous = FULL")
@@ -219,37 +191,26 @@ class AnnotationStore(_ImportExport, _Writes):
                                            "is the file on a network or read-only filesystem?")
         return engine
 
-    @staticmethod
-    def _check_sqlite_file(path: Path) -> None:
-        """Refuse (without writing a byte) a file that is not an intact SQLite database of ours."""
+    def _existing_sqlite(self, path: Path) -> Path:
+        """Check an existing file, note why it is read-only; the file to open (a snapshot if need be)."""
+        if not self.read_only and not writable(path):
+            self.read_only, self.read_only_reason = True, "the database file is read-only"
+        elif not self.read_only and not writable(path.parent):
+            self.read_only = True
+            self.read_only_reason = "its folder is read-only (SQLite needs to write its -wal and -shm files there)"
         try:
-            with open(path, "rb") as fh:
-                head = fh.read(len(_SQLITE_MAGIC))
-        except OSError as e:
-            raise AnnotationStoreError(f"{path}: cannot read the annotation database ({e})") from e
-        if head and head != _SQLITE_MAGIC:
-            raise AnnotationStoreError(f"{path}: not a SQLite database (damaged, or another kind of file); "
-                                       "it was left untouched. Restore it from a backup or choose another file.")
-        if not head:
-            return  # an empty file: a new database
-        try:
-            con = _connect_sqlite(path, True, 1.0)
-            try:
-                names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                check = con.execute("PRAGMA quick_check").fetchall()
-            finally:
-                con.close()
-        except sqlite3.DatabaseError as e:
-            raise AnnotationStoreError(f"{path}: the annotation database is damaged ({e}); it was left untouched. "
-                                       "Restore it from a backup (or try the sqlite3 .recover command on a copy).") from e
-        if check and check[0][0] != "ok":
-            lines = [ln.strip() for r in check for ln in str(r[0]).splitlines() if ln.strip() and not ln.startswith("***")]
-            problems = "; ".join(lines[:3]) + (" …" if len(lines) > 3 else "")
-            raise AnnotationStoreError(f"{path}: the annotation database is damaged ({problems}); it was left untouched. "
-                                       "Restore it from a backup (or try the sqlite3 .recover command on a copy).")
-        if names and "schema_version" not in names:
-            raise AnnotationStoreError(f"{path}: a SQLite database of something else (tables: {', '.join(sorted(names)[:5])}); "
-                                       "not touching it. Choose another file for annotations.")
+            sqlite_file.check_file(path)
+            return path
+        except UnsharedWal:
+            pass
+        # calls still in the -wal that SQLite cannot read in place: read a private copy of both
+        copy = sqlite_file.wal_snapshot(path)
+        self._snapshot = weakref.finalize(self, shutil.rmtree, copy.parent, True)
+        self.read_only = True
+        self.read_only_reason = (f"{self.read_only_reason or 'opened read-only'}; its folder has no {path.name}-shm file, "
+                                 f"so it is read from a private copy with its -wal log ({copy.parent})")
+        sqlite_file.check_file(copy)
+        return copy
 
     def _postgresql_cannot_write(self, conn: sa.Connection, version: int) -> str:
         """Why this PostgreSQL session cannot add events (a reason for read-only), or ""."""
@@ -298,6 +259,8 @@ class AnnotationStore(_ImportExport, _Writes):
     def close(self) -> None:
         """Close the database connections (also done when the store is garbage collected)."""
         self._engine.dispose()
+        if self._snapshot is not None:
+            self._snapshot()  # remove the private copy
 
     def __enter__(self) -> AnnotationStore:
         return self

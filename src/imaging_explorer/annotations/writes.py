@@ -8,8 +8,6 @@ with the allowed set.
 from __future__ import annotations
 
 import json
-import operator
-import re
 import uuid as _uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -18,8 +16,8 @@ import sqlalchemy as sa
 
 from . import schema as S
 from .identities import _Identities
-from .schema import CALLS, TAGS
 from .transactions import _inserted_id, _now
+from .values import check_call, check_confidence, check_reviewer, check_tags
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,53 +28,16 @@ if TYPE_CHECKING:
 class _Writes(_Identities):
     """annotate, undo and save_platemap, with the checks of their values."""
 
-    @staticmethod
-    def _check_call(call: object) -> str:
-        if not isinstance(call, str) or call.strip().lower() not in CALLS:
-            raise ValueError(f"call {call!r} is not one of {', '.join(CALLS)}")
-        return call.strip().lower()
-
-    @staticmethod
-    def _check_confidence(confidence: Any) -> int | None:
-        if confidence is None:
-            return None
-        bad = ValueError(f"confidence {confidence!r} is not one of 1, 2, 3, 4, 5 (or None)")
-        if isinstance(confidence, bool | str):
-            raise bad
-        if isinstance(confidence, float):
-            if not confidence.is_integer():
-                raise bad
-            value = int(confidence)
-        else:
-            try:
-                value = operator.index(confidence)
-            except TypeError:
-                raise bad from None
-        if not 1 <= value <= 5:
-            raise bad
-        return value
+    # the same checks as imports (values.py); kept as methods for the mixins that call them
+    _check_call = staticmethod(check_call)
+    _check_confidence = staticmethod(check_confidence)
+    _check_reviewer = staticmethod(check_reviewer)
 
     @staticmethod
     def _check_tags(tags: Any) -> list[str]:
         if tags is None:
             return []
-        items = [tags] if isinstance(tags, str) else list(tags)
-        out = set()
-        for t in items:
-            norm = re.sub(r"[\s\-]+", "_", str(t).strip().lower())
-            if norm not in TAGS:
-                raise ValueError(f"tag {t!r} is not one of {', '.join(TAGS)}")
-            out.add(norm)
-        return [t for t in TAGS if t in out]
-
-    @staticmethod
-    def _check_reviewer(reviewer: object) -> str:
-        if not isinstance(reviewer, str) or not reviewer.strip():
-            raise ValueError(f"reviewer must be a non-empty name, got {reviewer!r}")
-        name = reviewer.strip()
-        if len(name) > 200:
-            raise ValueError("reviewer name is longer than 200 characters")
-        return name
+        return check_tags([tags] if isinstance(tags, str) else list(tags))
 
     # -- writing -----------------------------------------------------------------------------
     def annotate(self, plate: PlateKey, well: str, *, call: str, reviewer: str, confidence: int | None = None,
