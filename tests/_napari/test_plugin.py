@@ -139,3 +139,31 @@ def test_layer_data_slices_the_channel_axis_wherever_it_is() -> None:
     labels_data, labels_kw, _ = layers[3]
     assert labels_data.shape == (2, 4, 64, 64) and not labels_kw["multiscale"]
     assert labels_kw["scale"] == (1.0, 2.0, 0.5, 0.5)
+
+
+def test_get_reader_of_a_url_reads_only_the_root_document(tiny_plate: Path, monkeypatch) -> None:
+    """Deciding "this is a plate" must not read the plate (that froze napari 5-8 s for 384 wells)."""
+    from builders import serve_folder
+
+    from imaging_explorer._napari import plugin
+
+    opened: list[str] = []
+    monkeypatch.setattr(ie, "open_plate", lambda location, *a, **k: opened.append(location))
+    with serve_folder(tiny_plate.parent) as url:
+        assert plugin.get_reader(f"{url}/{tiny_plate.name}") is plugin.read_plate
+        assert plugin.get_reader(f"{url}/absent.zarr") is None
+    assert opened == []
+
+
+def test_root_documents_name_what_is_wrong(tmp_path: Path) -> None:
+    from imaging_explorer._napari.plugin import is_plate_document, root_documents
+
+    broken = tmp_path / "broken.zarr"
+    broken.mkdir()
+    (broken / "zarr.json").write_text('{"zarr_format": 3, "node_type": "gr')  # cut short
+    docs, reason = root_documents(str(broken))
+    assert docs == {} and "zarr.json" in reason
+    assert root_documents(str(tmp_path / "absent"))[1]
+    assert is_plate_document({".zattrs": {"plate": {"wells": []}}})
+    assert is_plate_document({"zarr.json": {"attributes": {"ome": {"plate": {}}}}})
+    assert not is_plate_document({"zarr.json": {"attributes": {"ome": {"multiscales": []}}}})

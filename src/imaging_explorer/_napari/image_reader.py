@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from napari.types import LayerDataTuple
 
-    from imaging_explorer.plate.open_image import ZarrImage
+    from imaging_explorer.plate import ZarrImage
 
 
 def image_layer_data(image: ZarrImage) -> list[LayerDataTuple]:

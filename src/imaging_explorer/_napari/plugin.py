@@ -2,11 +2,14 @@
 
 ``get_reader`` is total: it never raises. Paths that are not zarr get None at once; a single
 OME-Zarr image (not a plate) opens as image and label layers (:mod:`.image_reader`); any other
-zarr group gets None with a napari notification of the reason. For a plate it returns :func:`read_plate`, which reads the metadata only
-(``imaging_explorer.open_plate``) and, inside a napari viewer, hands the plate to that
-viewer's plate browser (:mod:`.browser.controller`): the layers returned are the plate
-overview (one zero-filled mosaic layer per channel, row and column names, missing wells),
-which the browser then fills in a thread worker, and the Plate browser dock opens. Without a
+zarr group gets None with a napari notification of the reason. Whether a location is a plate
+is decided from its root document alone (``zarr.json`` or ``.zattrs``: one or two small reads,
+also over HTTP or S3). For a plate it returns :func:`read_plate`. Inside a napari viewer that
+hands the location to the viewer's plate browser (:mod:`.browser.controller`), which reads the
+metadata (``imaging_explorer.open_plate``) in a worker with napari's progress, then adds the
+plate overview (one zero-filled mosaic layer per channel, row and column names, missing wells),
+fills it in a thread worker and opens the Plate browser dock; the reader itself returns napari's
+"no layers" sentinel ``[(None,)]``, so the window never waits for the metadata. Without a
 viewer (a script calling :func:`read_plate`) the layers of the first well's first field come
 back instead, built by the same pipeline as the well view (:mod:`.browser.well_loading`).
 
@@ -16,7 +19,6 @@ Importing this module pulls in neither napari nor Qt.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 ReaderFunction = Callable[[str | Sequence[str]], list["LayerDataTuple"]]
 
 REMOTE_SCHEMES = ("http", "https", "s3")
-NOT_A_PLATE = "not an HCS plate"  # how open_plate's reason starts for another kind of group
 ZARR_FILES = ("zarr.json", ".zgroup", ".zattrs", ".zarray")
 
 
@@ -62,13 +63,52 @@ def _local_folder(location: str) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+ROOT_DOCUMENTS = ("zarr.json", ".zattrs")  # NGFF 0.5 (zarr v3), NGFF 0.4 (zarr v2)
+
+
+def root_documents(location: str) -> tuple[dict[str, Any], str]:
+    """The root metadata documents of a location (name -> parsed JSON) and, when there are
+    none, why. Reads only ``zarr.json`` and ``.zattrs``; never raises."""
+    from imaging_explorer.errors import PlateError
+    from imaging_explorer.io.location import Location
+
     try:
-        with path.open("rb") as f:
-            doc = json.load(f)
-    except (OSError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) else None
+        store = Location(location)
+    except PlateError as e:
+        return {}, e.reason
+    except Exception as e:  # noqa: BLE001 - a reader must not raise for foreign data
+        return {}, f"{type(e).__name__}: {e}"
+    docs: dict[str, Any] = {}
+    reasons: list[str] = []
+    for name in ROOT_DOCUMENTS:  # one at a time: a broken one must not hide the other
+        try:
+            value = store.read_json_many([name]).get(name)
+        except PlateError as e:  # the whole location is unreachable, or (older Location) a bad document
+            value = e
+        except Exception as e:  # noqa: BLE001
+            value = PlateError(f"{location}/{name}", f"{type(e).__name__}: {e}")
+        if isinstance(value, PlateError):
+            reasons.append(f"{name}: {value.reason}")
+        elif isinstance(value, dict):
+            docs[name] = value
+    if docs:
+        return docs, ""
+    return {}, "; ".join(reasons) or "no zarr group here (neither zarr.json nor .zattrs)"
+
+
+def _plate_attrs(docs: dict[str, Any]) -> dict[str, Any]:
+    """The group attributes that may describe a plate or an image (NGFF 0.5 under "ome")."""
+    v3 = docs.get("zarr.json", {}).get("attributes")
+    if isinstance(v3, dict):
+        ome = v3.get("ome")
+        return ome if isinstance(ome, dict) else v3
+    v2 = docs.get(".zattrs")
+    return v2 if isinstance(v2, dict) else {}
+
+
+def is_plate_document(docs: dict[str, Any]) -> bool:
+    """True when the root documents describe an HCS plate (a "plate" object in its attributes)."""
+    return isinstance(_plate_attrs(docs).get("plate"), dict)
 
 
 def is_local_plate(folder: Path) -> bool:
@@ -76,14 +116,7 @@ def is_local_plate(folder: Path) -> bool:
 
     Reads at most two small JSON documents; never raises.
     """
-    doc = _read_json(folder / "zarr.json")
-    if doc is not None:
-        attrs = doc.get("attributes")
-        ome = attrs.get("ome") if isinstance(attrs, dict) else None
-        if isinstance(ome, dict) and isinstance(ome.get("plate"), dict):
-            return True
-    doc = _read_json(folder / ".zattrs")
-    return doc is not None and isinstance(doc.get("plate"), dict)
+    return is_plate_document(root_documents(str(folder))[0])
 
 
 def is_zarr_group(folder: Path) -> bool:
@@ -96,7 +129,8 @@ def get_reader(path: str | Sequence[str]) -> ReaderFunction | None:
 
     Anything that is not zarr gets None at once and silently (napari then tries its other
     readers). A zarr group that cannot be shown (another kind of group, broken metadata) gets
-    None too, with a napari notification that names the location and the reason.
+    None too, with a napari notification that names the location and the reason. Reads only
+    the root document(s); the plate's other metadata is read by :func:`read_plate`.
     """
     location = _single_path(path)
     if location is None:
@@ -108,23 +142,13 @@ def get_reader(path: str | Sequence[str]) -> ReaderFunction | None:
         return _image_reader(location) if is_zarr_group(folder) else None
     if urlparse(location).scheme.lower() not in REMOTE_SCHEMES:
         return None
-    import imaging_explorer as ie
-
-    try:  # a remote store: the model tells whether it is a plate
-        plate = ie.open_plate(location)
-    except ie.PlateError as e:
-        if e.reason.startswith(NOT_A_PLATE):  # perhaps a single image
-            return _image_reader(location)
-        _refuse(location, e.reason)
-        return None
-    except Exception as e:  # noqa: BLE001 - a reader must not raise for foreign data
-        _refuse(location, str(e))
-        return None
-
-    def read_opened_plate(_path: str | Sequence[str]) -> list[LayerDataTuple]:
-        return plate_layers(plate)
-
-    return read_opened_plate
+    docs, reason = root_documents(location)
+    if is_plate_document(docs):
+        return read_plate
+    if docs:  # a zarr group but no plate: perhaps a single image (it says why not)
+        return _image_reader(location)
+    _refuse(location, reason)
+    return None
 
 
 def _image_reader(location: str) -> ReaderFunction | None:
@@ -158,13 +182,22 @@ def _refuse(location: str, reason: str) -> None:
 
 
 def read_plate(path: str | Sequence[str]) -> list[LayerDataTuple]:
-    """Open the plate at ``path``: its overview in a viewer, else its first field's layers."""
+    """Open the plate at ``path``: in a viewer its overview, read in the background (napari gets
+    the "no layers" sentinel now, the layers come when the metadata is read); else (a script)
+    the first field's layers, read here."""
     import imaging_explorer as ie
 
     location = _single_path(path)
     if location is None:
         raise ValueError(f"expected one plate location, got {path!r}")
-    return plate_layers(ie.open_plate(location))
+    viewer = _current_viewer()
+    if viewer is None or not hasattr(viewer, "layers"):
+        return plate_layer_data(ie.open_plate(location))
+    from ._qt.browser_dock import BrowserDock
+    from .docks import attach
+
+    attach(viewer, BrowserDock).browser.open_location(location)
+    return [(None,)]  # napari's sentinel for "read, no layers to add" (npe2 io_utils)
 
 
 def _current_viewer() -> Any:
@@ -221,6 +254,9 @@ def sample_plate() -> list[LayerDataTuple]:
     The first call writes it into the user cache folder (a few seconds); later calls, and
     ``imaging-explorer demo``, reuse that copy.
     """
+    import imaging_explorer as ie
     from imaging_explorer.sample.cached import ensure_sample_plate
 
-    return read_plate(str(ensure_sample_plate()))
+    # read here, not in the background: napari's sample data must return layers (no sentinel),
+    # and the sample is a small local plate (~0.1 s of metadata)
+    return plate_layers(ie.open_plate(str(ensure_sample_plate())))

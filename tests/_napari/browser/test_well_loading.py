@@ -82,3 +82,36 @@ def test_axis_info_by_type_and_name() -> None:
             NS(name="X", type="space"))
     assert axis_info(NS(multiscale=NS(axes=axes))) == (["t", "c", "y", "x"], 1)
     assert axis_info(NS(multiscale=NS(axes=(NS(name="Y", type=None), NS(name="X", type=None))))) == (["y", "x"], None)
+
+
+def _bad_chunk(plate_root, field_path: str, level: str = "0") -> None:
+    (plate_root / field_path / level / "c" / "0" / "0" / "0").write_bytes(b"not a chunk at all" * 3)
+
+
+def test_an_unreadable_field_is_blank_and_named_in_a_tiled_view(small_plate, tmp_path) -> None:
+    import shutil
+
+    copy = tmp_path / "plate.zarr"
+    shutil.copytree(small_plate.plate, copy)
+    _bad_chunk(copy, "A/2/0")
+    plate = ie.open_plate(str(copy))
+    view = run_to_end(load_well(plate, "A/2", 0, tiled=True))
+    assert list(view.problems) == ["A/2/0"] and view.problems["A/2/0"]
+    dapi = np.asarray(view.layers[0].levels[0])
+    assert not dapi[:, :256].any() and dapi[:, 256:].any()  # field 1 blank, field 2 shown
+    # one field alone that cannot be read: the well fails, naming the field and the reason
+    failure = run_to_end(guarded_load_well(plate, "A/2", 0))
+    assert isinstance(failure, LoadFailure) and isinstance(failure.error, ie.PlateError)
+    assert failure.error.location.endswith("A/2/0") and "field 1 cannot be read" in failure.error.reason
+
+
+def test_a_huge_field_without_a_pyramid_is_refused() -> None:
+    axes = tuple(NS(name=n, type="space") for n in ("y", "x"))
+    huge = da.zeros((1_000_000, 1_000_000), dtype="uint16", chunks=(4096, 4096))
+    fld = NS(path="A/1/0", index=0, multiscale=NS(axes=axes), arrays=[NS(shape=huge.shape)], levels=[huge],
+             channels=[NS(name="DAPI")], labels={}, scale=lambda k: (1.0, 1.0), translation=lambda k: (0.0, 0.0))
+    plate = NS(location="/data/plate.zarr", wells={"A/1": NS(name="A1", fields=[fld])})
+    failure = run_to_end(guarded_load_well(plate, "A/1"))
+    assert isinstance(failure, LoadFailure) and isinstance(failure.error, ie.PlateError)
+    assert failure.error.location == "/data/plate.zarr/A/1/0"
+    assert "1000000 x 1000000" in failure.error.reason and "no smaller pyramid level" in failure.error.reason

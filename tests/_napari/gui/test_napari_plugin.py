@@ -31,6 +31,7 @@ def test_viewer_opens_plate_overview(make_napari_viewer, tiny_plate: Path, qtbot
     viewer.open(str(tiny_plate), plugin="imaging-explorer")
 
     ctrl = browser_for(viewer)
+    qtbot.waitUntil(lambda: ctrl.overview_loaded, timeout=20000)  # metadata and thumbnails read in workers
     images = [layer for layer in viewer.layers if isinstance(layer, Image) and not layer.rgb]  # not the names overlay
     assert [layer.name for layer in images] == [f"overview {c.name}" for c in field.channels]
     assert len(images) == 3  # DAPI, Cell, Pathogen
@@ -38,7 +39,6 @@ def test_viewer_opens_plate_overview(make_napari_viewer, tiny_plate: Path, qtbot
         assert layer.data.shape == ctrl.layout.shape
         np.testing.assert_allclose(layer.colormap.colors[-1][:3], _rgb(channel.color), atol=1e-2)
         assert layer.blending == "additive"
-    qtbot.waitUntil(lambda: ctrl.overview_loaded, timeout=20000)
 
     shot = viewer.screenshot(canvas_only=True, flash=False)
     assert shot.ndim == 3 and shot.shape[0] > 50 and shot.shape[1] > 50

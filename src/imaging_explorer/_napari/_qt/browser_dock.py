@@ -27,9 +27,11 @@ from imaging_explorer.plate import well_name
 
 from ..browser.hotkeys import BROWSER_KEYS
 from ..browser.platemap_text import compound_line
+from ..browser.problems import plate_problems
 from ..keys import help_text
 from ..session import browser_for
 from .channel_panel import ChannelPanel
+from .problems_panel import ProblemsPanel
 from .signals import connect_while_alive
 from .well_grid import WellGrid
 
@@ -62,6 +64,7 @@ class BrowserDock(QWidget):
             (self.ctrl.well_failed, self._well_failed),
             (self.ctrl.overview_progress, self._progress),
             (self.ctrl.platemap_changed, self._show_compound),
+            (self.ctrl.problems_changed, self._show_problems),
         ])
         if self.ctrl.plate is not None:
             self._plate_opened()
@@ -72,6 +75,8 @@ class BrowserDock(QWidget):
         self.summary = QLabel("No plate open: drop a plate folder (.zarr) on napari")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        self.problems = ProblemsPanel()  # "12 wells cannot be read ▸": well -> reason
+        layout.addWidget(self.problems)
 
         row = QHBoxLayout()
         self.goto = QLineEdit()
@@ -201,11 +206,15 @@ class BrowserDock(QWidget):
         self.summary.setText(self._summary)
         self._clear_goto()  # names and errors of the previous plate
         self.grid.set_plate(plate)
+        self._show_problems()
         if self.channel_panel is not None:
             self.channel_panel.setParent(None)
             self.channel_panel.deleteLater()
         self.channel_panel = ChannelPanel(plate, self.ctrl.settings)
         self.channel_slot.addWidget(self.channel_panel)
+
+    def _show_problems(self) -> None:
+        self.problems.set_problems(plate_problems(self.ctrl.plate, self.ctrl.state))
 
     def _clear_goto(self) -> None:
         self.goto.clear()

@@ -22,6 +22,7 @@ from .hover import describe_position, install_hover_refresh
 from .label_stats import measure_labels
 from .layer_guard import LayerGuard, activate_channel_image
 from .overview import PlateOverview
+from .plate_opening import PlateOpener
 from .platemap_loading import load_platemap
 from .pointer import install_pointer
 from .prefetch import WellPrefetch, warm_up
@@ -50,6 +51,7 @@ class PlateController:
     loading_changed = Signal(bool)
     overview_progress = Signal(int, int)
     well_failed = Signal(str, str)  # well key, reason
+    problems_changed = Signal()  # failed fields or wells were added to the state
     platemap_changed = Signal()  # the plate map of the open plate was found (or not)
     notice = Signal(str, str)  # "info", "warning" or "error", text for the user
 
@@ -70,6 +72,7 @@ class PlateController:
         self._fitted = False  # the overview was fitted to the canvas once its first thumbnails came
         self.guard = LayerGuard(self.link)
         self.fitter = ViewFitter(self.link, self._view_layers)
+        self.opener = PlateOpener(self.link, self.open_plate, self.notice.emit, self.view_changed.emit)
         install_pointer(viewer, self)
         install_hover_refresh(self)
         install_browser_keys(viewer, self)
@@ -80,15 +83,23 @@ class PlateController:
 
     @property
     def overview_loaded(self) -> bool:
-        """True once every thumbnail of the overview is read and drawn into its layers."""
-        return self.overview is not None and self.overview.loaded
+        """True once every thumbnail of the overview is read and drawn into its layers (and no
+        other plate's metadata is being read)."""
+        return self.overview is not None and self.overview.loaded and not self.opener.busy
 
     # ------------------------------------------------------------------ opening
+
+    def open_location(self, location: str) -> None:
+        """Open the plate at ``location``: its metadata is read in a worker, then the overview is
+        added (an error is a notice naming the location and the reason)."""
+        self.opener.start(location)
 
     def open_plate(self, plate: Plate) -> list[LayerDataTuple]:
         """Prepare the overview of a plate; returns the layer data for napari to add."""
         from imaging_explorer.channel_settings import ChannelSettings
 
+        if self.opener.busy:  # opened directly: a read still running must not replace it later
+            self.opener.cancel()
         self.close_plate()
         self.plate, self.layout = plate, plate_layout(plate)
         self.settings = ChannelSettings.for_plate(plate)
@@ -130,6 +141,7 @@ class PlateController:
         if not errors or self.plate is None or self.overview is None:
             return
         self.state.failed_fields.update(errors)
+        self.problems_changed.emit()
         if "*" in errors:
             self.notice.emit("error", f"Plate overview of {self.plate.name} stopped: {errors['*']}")
         fields = [p for p in errors if p != "*"]
@@ -322,6 +334,8 @@ class PlateController:
             self.fitter.fit()
         activate_channel_image(self.viewer, self.well_layers.images.values())
         self.state.failed_wells.pop(view.key, None)
+        if view.problems:
+            self._fields_blank(view)
         self.loading_changed.emit(False)
         self.view_changed.emit()
         measure_labels(view, self.stats)
@@ -329,12 +343,24 @@ class PlateController:
         if following != view.key and following is not None:
             self.prefetch.start(self.plate, Target(following, 0, self.state.tiled))
 
+    def _fields_blank(self, view: WellView) -> None:
+        """Some fields of the well on screen could not be read: shown blank, the user told why."""
+        self.state.failed_fields.update(view.problems)
+        self.problems_changed.emit()
+        index = {f.path: f.index for f in view.fields}
+        for path, reason in view.problems.items():
+            self.notice.emit("warning", f"Well {view.name}, field {index.get(path, 0) + 1} ({path}) could not be "
+                                        f"read and is shown blank: {reason}")
+
     def _failed(self, gen: int, key: str, exc: BaseException) -> None:
+        from imaging_explorer.errors import PlateError
+
         if self.link.closed:
             return
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = str(exc) if isinstance(exc, PlateError) else f"{type(exc).__name__}: {exc}"
         self.state.failed_wells[key] = reason
         self.well_failed.emit(key, reason)
+        self.problems_changed.emit()
         if gen == self._gen:  # a stale request's failure is marked, not announced
             self._worker = None
             self.state.pending = None

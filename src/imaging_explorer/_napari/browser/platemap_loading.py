@@ -13,9 +13,11 @@ if TYPE_CHECKING:
 
 def load_platemap(plate: Plate, done: Callable[[Plate, Any, str], None]) -> Any:
     """Look for ``plate``'s map in a worker; ``done(plate, table or None, error)`` gets the outcome."""
-    from imaging_explorer.platemap import find_platemap
 
     def run() -> tuple[Any, str]:
+        # imported here, in the worker: the first import of pandas took 2 s of the GUI thread
+        from imaging_explorer.platemap import find_platemap
+
         try:
             return find_platemap(plate), ""
         except Exception as e:  # noqa: BLE001 - a bad plate map must not stop the browser

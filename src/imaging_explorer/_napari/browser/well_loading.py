@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 #: Pixel data of a well view up to this many bytes is read into memory in the worker;
 #: bigger views stay lazy (napari then reads only the tiles on screen).
 MEMORY_BUDGET = 256 * 2**20
+#: Largest y*x plane of a field's smallest level: napari reads that level's whole plane (its
+#: first look, the thumbnail; a field without a pyramid is read whole), so a field without a
+#: small enough level is refused with the reason rather than read (8192 x 8192).
+MAX_PLANE_PIXELS = 8192 * 8192
 
 
 @dataclass
@@ -52,6 +56,7 @@ class WellView:
     tile: tuple[float, float] = (0.0, 0.0)  # world size (y, x) of one tile
     origin: tuple[float, float] = (0.0, 0.0)  # world (y, x) of the top-left tile
     layers: list[LayerSpec] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)  # field path -> why its pixels are blank
 
     def field_at(self, y: float, x: float) -> Field | None:
         """The field under a world point (y, x of the displayed plane), else None."""
@@ -166,6 +171,7 @@ def load_well(
             specs[("labels", label_name)] = _specs_of(labels, label_name, "labels")
         per_field.append(specs)
         yield
+    yield from _read_fields(plate, fields, per_field, view.problems, budget)
     first = per_field[0]
     order = list(first) + [k for specs in per_field[1:] for k in specs if k not in first]
     if tiled:
@@ -195,6 +201,70 @@ def _tile_levels(have: list[tuple | None], base: tuple, grid: tuple[int, int]) -
         arrays = [s[0][k] if s is not None else da.zeros(ref.shape, ref.dtype, chunks=ref.shape) for s in have]
         out.append(_tile(arrays, grid))
     return out
+
+
+def _field_location(plate: Plate, fld: Field) -> str:
+    return f"{str(plate.location).rstrip('/')}/{fld.path}"
+
+
+def _check_plane(plate: Plate, fld: Field, levels: list[Any]) -> None:
+    """Refuse a field whose smallest level napari would have to read whole is too big."""
+    from imaging_explorer.errors import PlateError
+
+    smallest = levels[-1].shape
+    plane = math.prod(smallest[-2:])
+    if plane > MAX_PLANE_PIXELS:
+        size = " x ".join(str(n) for n in smallest[-2:])
+        raise PlateError(_field_location(plate, fld),
+                         f"field {fld.index + 1} cannot be shown: its smallest resolution level is {size} pixels "
+                         f"(more than {MAX_PLANE_PIXELS:,} in one plane) and it has no smaller pyramid level")
+
+
+def _reason(e: BaseException) -> str:
+    from imaging_explorer.errors import PlateError
+
+    return str(e) if isinstance(e, PlateError) else f"{type(e).__name__}: {e}"  # a PlateError names its file
+
+
+def _read_fields(plate: Plate, fields: list[Field], per_field: list[dict[tuple[str, str], tuple]],
+                 problems: dict[str, str], budget: int | None) -> Generator[None, None, None]:
+    """Read each field's pixels into memory (all levels within the budget, else the smallest),
+    one field at a time: a field that cannot be read is blank, with its reason in ``problems``,
+    and the rest of the well still shows. ``budget=None``: read nothing (a script's lazy view)."""
+    import numpy as np
+
+    for fld, specs in zip(fields, per_field):
+        for spec in specs.values():
+            _check_plane(plate, fld, spec[0])
+    if budget is None:
+        return
+    total = sum(math.prod(a.shape) * np.dtype(a.dtype).itemsize
+                for specs in per_field for spec in specs.values() for a in spec[0])
+    for fld, specs in zip(fields, per_field):
+        for key, (levels, *rest) in list(specs.items()):
+            chosen = range(len(levels)) if total <= budget else [len(levels) - 1]
+            try:
+                read = {k: np.asarray(levels[k]) for k in chosen}
+            except Exception as e:  # noqa: BLE001 - confined to this field, told to the user
+                problems.setdefault(fld.path, _reason(e))
+                read = {k: _blank(levels[k], k in chosen) for k in range(len(levels))}
+            specs[key] = ([read.get(k, a) for k, a in enumerate(levels)], *rest)
+            yield
+    if len(problems) == len(fields):  # nothing of the view can be shown: the well fails, naming why
+        from imaging_explorer.errors import PlateError
+
+        fld = fields[0]
+        raise PlateError(_field_location(plate, fld), f"field {fld.index + 1} cannot be read: {problems[fld.path]}")
+
+
+def _blank(level: Any, in_memory: bool) -> Any:
+    """Zeros in place of an unreadable level: in memory, or lazy (never allocated whole)."""
+    import dask.array as da
+    import numpy as np
+
+    if in_memory:
+        return np.zeros(level.shape, level.dtype)
+    return da.zeros(level.shape, dtype=level.dtype, chunks=getattr(level, "chunksize", level.shape))
 
 
 def _materialize(view: WellView, budget: int | None) -> Generator[None, None, None]:
