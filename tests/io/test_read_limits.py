@@ -17,7 +17,7 @@ from imaging_explorer.io.limits import (
 def test_defaults_are_in_bytes_and_seconds():
     limits = limits_from_env({})
     assert limits == ReadLimits()
-    assert (limits.max_document_bytes, limits.connect_timeout, limits.retries) == (64 * 2**20, 10.0, 3)
+    assert (limits.max_document_bytes, limits.connect_timeout, limits.retries) == (64 * 2**20, 5.0, 3)
 
 
 def test_environment_variables():

@@ -78,19 +78,14 @@ def root_documents(location: str) -> tuple[dict[str, Any], str]:
         return {}, e.reason
     except Exception as e:  # noqa: BLE001 - a reader must not raise for foreign data
         return {}, f"{type(e).__name__}: {e}"
-    docs: dict[str, Any] = {}
-    reasons: list[str] = []
-    for name in ROOT_DOCUMENTS:  # one at a time: a broken one must not hide the other
-        try:
-            value = store.read_json_many([name]).get(name)
-        except PlateError as e:  # the whole location is unreachable, or (older Location) a bad document
-            value = e
-        except Exception as e:  # noqa: BLE001
-            value = PlateError(f"{location}/{name}", f"{type(e).__name__}: {e}")
-        if isinstance(value, PlateError):
-            reasons.append(f"{name}: {value.reason}")
-        elif isinstance(value, dict):
-            docs[name] = value
+    try:  # one batch: a hung server costs one read timeout, and a bad document only its own value
+        got: dict[str, Any] = store.read_json_many(list(ROOT_DOCUMENTS))
+    except PlateError as e:  # the whole location is unreachable
+        got = dict.fromkeys(ROOT_DOCUMENTS, e)
+    except Exception as e:  # noqa: BLE001
+        got = {name: PlateError(f"{location}/{name}", f"{type(e).__name__}: {e}") for name in ROOT_DOCUMENTS}
+    docs = {name: value for name, value in got.items() if isinstance(value, dict)}
+    reasons = [f"{name}: {value.reason}" for name, value in got.items() if isinstance(value, PlateError)]
     if docs:
         return docs, ""
     return {}, "; ".join(reasons) or "no zarr group here (neither zarr.json nor .zattrs)"

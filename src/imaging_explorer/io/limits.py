@@ -7,8 +7,8 @@ first use) or by :func:`set_read_limits`:
 ``IMAGING_EXPLORER_MAX_DOCUMENT_MB``       one metadata JSON document (default 64)
 ``IMAGING_EXPLORER_MAX_CHUNK_MB``          one stored chunk or shard file (default 1024)
 ``IMAGING_EXPLORER_MAX_DECODED_MB``        one decoded chunk, one thumbnail read (default 1024)
-``IMAGING_EXPLORER_CONNECT_TIMEOUT``       seconds to connect to a server (default 10)
-``IMAGING_EXPLORER_READ_TIMEOUT``          seconds a response may stall (default 30)
+``IMAGING_EXPLORER_CONNECT_TIMEOUT``       seconds to connect to a server (default 5)
+``IMAGING_EXPLORER_READ_TIMEOUT``          seconds a response may stall (default 10)
 ``IMAGING_EXPLORER_DEADLINE``              seconds for one batch of remote reads (default 300)
 ``IMAGING_EXPLORER_RETRIES``               retries of a transient failure (default 3)
 =========================================  =====================================================
@@ -35,8 +35,8 @@ class ReadLimits:
     max_document_bytes: int = 64 * _MB  # one metadata JSON document
     max_chunk_bytes: int = 1 * 2**30  # one stored chunk/shard file (compressed bytes read)
     max_decoded_bytes: int = 1 * 2**30  # one decoded chunk; also bounds one thumbnail read
-    connect_timeout: float = 10.0  # remote: seconds to connect
-    read_timeout: float = 30.0  # remote: seconds a response may stall (see io/remote.py)
+    connect_timeout: float = 5.0  # remote: seconds to connect
+    read_timeout: float = 10.0  # remote: seconds a response may stall (see io/remote.py): a hung server is an error within seconds
     deadline: float = 300.0  # remote: seconds for one batch of reads
     retries: int = 3  # transient 5xx / connection resets
 

@@ -138,8 +138,9 @@ class Location:
             self.fs, self.root = fsspec.core.url_to_fs(text.rstrip("/"), **self.storage_options)
             configure(self.fs)
             self.local_root: Path | None = None
-            self._kept: PlateDocs | None = None  # documents kept from before: looked up on first read
+            self._kept: PlateDocs | None = None  # documents kept from before (io/metadata_cache.py)
             self._kept_checked = False
+            self._root_name: str | None = None  # the root document the server answered with
         else:
             path = Path(urlparse(text).path if text.startswith("file://") else text)
             path = path.expanduser().resolve()
@@ -150,6 +151,7 @@ class Location:
             self.fs, self.root, self.local_root = None, str(path), path
             self.storage_options = {}
             self._kept, self._kept_checked = None, True  # a local plate is read from disk as fast as from a cache
+            self._root_name = None
 
     @property
     def is_local(self) -> bool:
@@ -196,6 +198,8 @@ class Location:
 
         kept = self._kept_documents()
         raw_of = fetch(keys) if kept is None else kept.read(keys, fetch)
+        if self._root_name is None:
+            self._root_name = next((k for k in ("zarr.json", ".zattrs") if isinstance(raw_of.get(k), bytes)), None)
         for key, raw in raw_of.items():
             if raw is None or isinstance(raw, PlateError):
                 out[key] = raw
@@ -207,30 +211,27 @@ class Location:
         return out
 
     def _kept_documents(self) -> PlateDocs | None:
-        """The metadata cache of a remote plate seen before (io/metadata_cache.py), checked once
-        against its root document; None for local plates or when the server cannot tell versions."""
-        if not self._kept_checked:
+        """The metadata cache of a remote plate seen before (io/metadata_cache.py): checked once,
+        after the server has answered with the root document (a hung server costs no extra
+        request); None for local plates or when the server cannot tell versions apart."""
+        if not self._kept_checked and self._root_name is not None:
             from . import metadata_cache
 
             self._kept_checked = True
-            validator = self._root_validator() if metadata_cache.enabled() else None
+            validator = self._root_validator(self._root_name) if metadata_cache.enabled() else None
             if validator is not None:
                 self._kept = metadata_cache.PlateDocs(metadata_cache.MetadataCache(), self.display, validator)
         return self._kept
 
-    def _root_validator(self) -> str | None:
+    def _root_validator(self, name: str) -> str | None:
         from .metadata_cache import root_validator
 
-        for name in ("zarr.json", ".zattrs"):  # the document that holds the plate metadata
-            path = f"{self.root}/{name}"
-            try:
-                self.fs.invalidate_cache(path)  # s3fs may answer from its listing cache
-                return root_validator(self.fs.info(path))
-            except FileNotFoundError:
-                continue
-            except Exception:  # noqa: BLE001 - no version to compare: read without the cache
-                return None
-        return None
+        path = f"{self.root}/{name}"
+        try:
+            self.fs.invalidate_cache(path)  # s3fs may answer from its listing cache
+            return root_validator(self.fs.info(path))
+        except Exception:  # noqa: BLE001 - no version to compare: read without the cache
+            return None
 
     def list_dirs(self, key: str) -> list[str] | None:
         """Names of the sub-folders of a key, or None where the store cannot list.

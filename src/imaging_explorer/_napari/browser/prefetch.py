@@ -3,8 +3,8 @@
 Reviewers step through wells one after another; with the next well already read, stepping
 on only swaps layer data (measured here: a switch otherwise waits 0.1-0.3 s for the read).
 
-The first well also pays once-per-process costs: importing dask.array (1.5-2 s) and zarr
-(0.4 s) for the lazy arrays, and what napari's first labels layer imports (0.2-1 s).
+The first well also pays once-per-process costs: importing dask.array (1.5-2 s) for the lazy
+arrays, and what napari's first labels layer imports (0.2-1 s).
 :func:`warm_up` pays them in a worker once the overview is drawn (started earlier, it slowed
 the overview down on 2 cores).
 """
@@ -41,7 +41,6 @@ def _first_use() -> None:
     import scipy.linalg  # noqa: F401
     import skimage.color
     import skimage.exposure  # noqa: F401
-    import zarr  # noqa: F401 - opens a field's arrays (the overview reads chunks without it)
 
     with contextlib.suppress(RuntimeError):  # napari closed meanwhile: no new threads at shutdown
         da.ones(2, chunks=1).sum().compute()  # dask's first compute starts its thread pool
