@@ -10,8 +10,7 @@ import threading
 import pytest
 
 from imaging_explorer.errors import PlateError
-from imaging_explorer.io import Location, set_read_limits
-from imaging_explorer.io import location as location_module
+from imaging_explorer.io import Location, local_files, set_read_limits
 
 HANG_LIMIT = 20.0  # seconds: only catches a read that blocks
 
@@ -68,14 +67,14 @@ def test_symlinks_are_followed_and_loops_refused(plate, tmp_path):
 def test_a_folder_and_an_unreadable_file_cost_their_key(plate, monkeypatch):
     (plate / "folder.json").mkdir()
     (plate / "secret.json").write_text("{}")
-    real = location_module._read_regular
+    real = local_files._read_regular
 
     def denied(path, max_bytes):
         if path.endswith("secret.json"):  # as chmod 000 would, also when the tests run as root
             raise PermissionError(13, "Permission denied", path)
         return real(path, max_bytes)
 
-    monkeypatch.setattr(location_module, "_read_regular", denied)
+    monkeypatch.setattr(local_files, "_read_regular", denied)
     got = Location(plate).read_bytes_many(["folder.json", "secret.json", "zarr.json", "absent", "zarr.json/x"])
     assert isinstance(got["folder.json"], PlateError) and "folder" in got["folder.json"].reason
     assert isinstance(got["secret.json"], PlateError) and got["secret.json"].reason == "permission denied"

@@ -1,8 +1,8 @@
 """A read-only, numpy-indexable view of one zarr array for ``dask.array.from_array``.
 
 The well view's pixel reads go through the same bounded path as the overview: chunk files
-are fetched with ``Location.read_bytes_many`` (size limit, regular files only, remote
-timeouts) and decoded by :class:`~.chunks.ArrayChunks` (decoded size checked before
+are fetched with ``Location.read_bytes_many``, shards by byte ranges (io/ranges.py: the index,
+then the inner chunks asked for; size limit, regular files only, remote timeouts) and decoded by :class:`~.chunks.ArrayChunks` (decoded size checked before
 allocating). zarr-python is not used here: its codecs allocate what a chunk's header
 claims, its LocalStore opens a FIFO and waits, and its errors name no chunk. Every failure
 is a :class:`PlateError` naming the chunk's full location.
@@ -20,6 +20,7 @@ from .chunk_region import ChunkError, Region, check_region, read_region, units_o
 from .chunks import ArrayChunks
 from .limits import read_limits
 from .location import join_key
+from .ranges import fetch
 
 if TYPE_CHECKING:
     from .documents import ArrayInfo
@@ -57,7 +58,7 @@ class BoundedArray:
         self.location, self.key = location, info.key
         try:
             self.chunks = ArrayChunks(info)
-        except Exception as e:  # noqa: BLE001 - bad metadata of any kind: name the array
+        except Exception as e:
             raise PlateError(f"{location}/{info.key}", f"cannot read this array: {e}") from e
         self.shape, self.dtype, self.ndim = self.chunks.shape, self.chunks.dtype, len(self.chunks.shape)
 
@@ -106,12 +107,11 @@ class BoundedArray:
         units = units_of(self.chunks, region)
         files = {u: join_key(self.key, self.chunks.file_of(u)) for u in units}
         try:
-            data = self.location.read_bytes_many(list(dict.fromkeys(files.values())),
-                                                 max_bytes=read_limits().max_chunk_bytes)
+            data = fetch(self.location, [(self.chunks, files)], max_bytes=read_limits().max_chunk_bytes)
             return read_region(self.chunks, region, files, data)
         except ChunkError as e:
             raise PlateError(f"{self.location}/{e.key}", e.reason) from e
         except PlateError:
             raise
-        except Exception as e:  # noqa: BLE001 - the store failed: name what was read
+        except Exception as e:
             raise PlateError(where, f"cannot read its chunks: {type(e).__name__}: {e}") from e

@@ -216,7 +216,7 @@ def bounded_decode(codec: Any, data: Any, limit: int) -> Any:
         raise
     except MemoryError as e:
         raise ValueError(f"{getattr(codec, 'codec_id', codec)}: out of memory decoding this chunk") from e
-    except Exception as e:  # noqa: BLE001 - each library has its own error types
+    except Exception as e:
         raise ValueError(f"{getattr(codec, 'codec_id', codec)} data is corrupt: {type(e).__name__}: {e}") from e
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import PlateError
 from .bounded_codecs import describe
-from .chunks import ArrayChunks
+from .chunks import ArrayChunks, ShardParts
 from .limits import read_limits
 
 Region = list[tuple[int, int]]  # [start, stop) per dimension
@@ -54,8 +54,9 @@ def units_of(array: ArrayChunks, region: Region) -> list[tuple[int, ...]]:
 
 
 def read_region(array: ArrayChunks, region: Region, files: Mapping[tuple[int, ...], str],
-                data: Mapping[str, bytes | PlateError | None]) -> np.ndarray:
-    """The values of ``region`` from the fetched files (``files``: unit -> key, ``data``: key -> bytes).
+                data: Mapping[str, bytes | ShardParts | PlateError | None]) -> np.ndarray:
+    """The values of ``region`` from the fetched files (``files``: unit -> key, ``data``: key -> bytes,
+    or a shard read by ranges, as :func:`~.ranges.fetch` returns them).
 
     A file that cannot be read or decoded raises :class:`ChunkError` naming it.
     """
@@ -72,7 +73,7 @@ def read_region(array: ArrayChunks, region: Region, files: Mapping[tuple[int, ..
             values = array.decode_unit(opened[key], u)
         except ChunkError:
             raise
-        except Exception as e:  # noqa: BLE001 - corrupt data raises anything; name the chunk
+        except Exception as e:
             raise ChunkError(key, _reason(e)) from e
         if values is None:
             continue  # absent chunk: fill value, as zarr-python reads it

@@ -31,6 +31,15 @@ _V3_BYTES_CODECS = {"blosc": "blosc", "gzip": "gzip", "zstd": "zstd", "crc32c": 
 Decode = Callable[[bytes], np.ndarray]
 
 
+class ShardParts:
+    """A shard read by byte ranges (io/ranges.py): its decoded index and the inner chunks fetched,
+    by their (offset, length) in the shard file. :meth:`ArrayChunks.decode_unit` reads it as an
+    opened whole shard."""
+
+    def __init__(self, index: np.ndarray, parts: dict[tuple[int, int], bytes]) -> None:
+        self.index, self.parts = index, parts
+
+
 def fill_scalar(value: object, dtype: np.dtype) -> Any:
     """The fill value of a zarr document as a numpy scalar (None means 0, as zarr-python reads it)."""
     if value is None:
@@ -259,9 +268,49 @@ class ArrayChunks:
             return self._key(idx)
         return self._key(tuple(i // p for i, p in zip(idx, self._per_shard)))
 
-    def open_file(self, data: bytes) -> Any:
+    # -- sharded arrays read by byte ranges (io/ranges.py) --------------------------
+    @property
+    def ranged(self) -> bool:
+        """Sharded without whole-shard compression: the index and each inner chunk can be read
+        by byte range instead of reading the whole shard file."""
+        return self.shard is not None and not self._shard_post
+
+    @property
+    def units_per_shard(self) -> int:
+        """Inner chunks in one shard (1 when unsharded)."""
+        return math.prod(self._per_shard) if self.shard is not None else 1
+
+    def index_range(self) -> tuple[int, int | None]:
+        """(start, end) of the shard index in a shard file (a negative start: the file's last bytes)."""
+        return (-self._index_bytes, None) if self._index_at_end else (0, self._index_bytes)
+
+    def read_index(self, raw: bytes) -> np.ndarray:
+        """The decoded shard index from the bytes of :meth:`index_range`."""
+        if len(raw) < self._index_bytes:
+            raise ValueError("shard is shorter than its index")
+        return self._index_decode(bytes(raw))
+
+    def unit_range(self, index: np.ndarray, idx: tuple[int, ...]) -> tuple[int, int] | None:
+        """(offset, length) of unit chunk ``idx`` in its shard file, None when absent.
+
+        ValueError when the entry cannot be right: longer than any encoding of the chunk's
+        decoded size, or an offset beyond any file.
+        """
+        offset, nbytes = (int(v) for v in index[tuple(i % p for i, p in zip(idx, self._per_shard))])
+        if offset == _EMPTY and nbytes == _EMPTY:
+            return None
+        raw = self.chunk_bytes
+        bound = raw + raw // 32 + 4096  # an encoding expands incompressible data slightly, no more
+        if nbytes > bound:
+            raise ValueError(f"shard index gives an inner chunk of {nbytes:,} bytes stored, more than the "
+                             f"{describe(bound)} this chunk can hold (encoded): refused")
+        if offset + nbytes > 2**63:
+            raise ValueError("shard index points past the end of the shard")
+        return offset, nbytes
+
+    def open_file(self, data: bytes | ShardParts) -> Any:
         """Prepare a fetched file once for :meth:`decode_unit` (a shard: outer codecs undone, index decoded)."""
-        if self.shard is None:
+        if self.shard is None or isinstance(data, ShardParts):
             return data
         raw = memoryview(data).cast("B")
         if self._shard_post:
@@ -279,6 +328,14 @@ class ArrayChunks:
         self._check_size(self.chunk_bytes, f"a chunk of {'x'.join(map(str, self.chunks))} {self.dtype} values")
         if self.shard is None:
             return self._decode(opened)
+        if isinstance(opened, ShardParts):
+            where = self.unit_range(opened.index, idx)
+            if where is None:
+                return None
+            part = opened.parts[where]
+            if len(part) < where[1]:
+                raise ValueError("shard index points past the end of the shard")
+            return self._decode(part)
         raw, index = opened
         offset, nbytes = (int(v) for v in index[tuple(i % p for i, p in zip(idx, self._per_shard))])
         if offset == _EMPTY and nbytes == _EMPTY:

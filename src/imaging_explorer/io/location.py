@@ -8,28 +8,22 @@ outside it for a raw key such as ``../outside/zarr.json``.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from ..errors import PlateError
 from .limits import read_limits
+from .local_files import range_length, read_local, read_local_range
 
 if TYPE_CHECKING:
     from zarr.abc.store import Store
 
     from .metadata_cache import PlateDocs
 
-# Reading many small JSON files from a local disk is fastest on one thread
-# (measured: threads add GIL hand-offs); remote stores batch through io/remote.py.
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in after the stat cannot block open()
-_OPEN_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-_KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
-          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+Range = tuple[str, int, int | None]  # (key, start, end) of Location.read_ranges
 
 
 def is_url(location: str) -> bool:
@@ -54,56 +48,6 @@ def check_key(key: str) -> str:
 
 def join_key(*parts: str) -> str:
     return "/".join(p.strip("/") for p in parts if p not in ("", None))
-
-
-def read_local(root: str, key: str, max_bytes: int, where: str | None = None) -> bytes | PlateError | None:
-    """A regular file's bytes (symlinks followed), None if absent, else why it cannot be read
-    (a PlateError whose location is ``where``, by default the file's path)."""
-    path = os.path.join(root, key)
-    where = path if where is None else where
-    try:
-        return _read_regular(path, max_bytes)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except PermissionError:
-        return PlateError(where, "permission denied")
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            return PlateError(where, "a loop of symbolic links")
-        if isinstance(e, IsADirectoryError):
-            return PlateError(where, "a folder, not a file")
-        return PlateError(where, f"cannot read: {e.strerror or e}")
-    except _Refused as e:
-        return PlateError(where, str(e))
-
-
-class _Refused(Exception):
-    pass
-
-
-def _refuse_irregular(mode: int, size: int, max_bytes: int) -> None:
-    if not stat.S_ISREG(mode):
-        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
-        raise _Refused(f"{kind}, not a regular file: refused")
-    if size > max_bytes:
-        raise _Refused(f"{size:,} bytes, larger than the limit of {max_bytes:,} (IMAGING_EXPLORER_MAX_*_MB)")
-
-
-def _read_regular(path: str, max_bytes: int) -> bytes:
-    """Stat first (a FIFO or device is never opened), then open without blocking, check again, read."""
-    st = os.stat(path)
-    _refuse_irregular(st.st_mode, st.st_size, max_bytes)
-    fd = os.open(path, _OPEN_FLAGS)
-    with open(fd, "rb", closefd=True) as f:
-        st = os.fstat(fd)
-        _refuse_irregular(st.st_mode, st.st_size, max_bytes)
-        # read what the file holds plus one byte: a file growing past the limit is caught too
-        data = f.read(st.st_size + 1)
-        if len(data) > st.st_size:
-            data += f.read(max_bytes + 1 - len(data))
-    if len(data) > max_bytes:
-        raise _Refused(f"larger than the limit of {max_bytes:,} bytes (it grew while read)")
-    return data
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any] | str:
@@ -177,6 +121,7 @@ class Location:
             except ValueError as e:
                 out[key] = PlateError(f"{self.display}/{key if key.isprintable() else repr(key)}", str(e))
         if self.local_root is not None:
+            # one thread: many small files from a local disk read fastest so (threads add GIL hand-offs)
             out.update((key, read_local(self.root, key, limit, f"{self.display}/{key}")) for key in safe)
             if any(out[k] is None for k in safe) and not os.path.isdir(self.root):
                 raise PlateError(self.display, "the plate folder is gone (moved or deleted while open)")
@@ -185,6 +130,41 @@ class Location:
 
             out.update(read_many(self.fs, self.root, self.display, safe, limit))
         return {key: out[key] for key in keys}
+
+    def read_ranges(self, requests: list[Range], max_bytes: int | None = None) -> dict[Range, bytes | PlateError | None]:
+        """Bytes of each ``(key, start, end)`` range: ``[start, end)``; a negative ``start`` asks
+        for the last ``-start`` bytes (``end`` None), ``end`` None for the rest of the file.
+
+        Per range: None where the key does not exist, a PlateError value where it cannot be read
+        (unsafe key, a range longer than ``max_bytes``, not a regular file, timeout, ...). Past the
+        end of a file the bytes come back shorter than asked (empty when the range starts after it).
+        ``max_bytes`` (default ``read_limits().max_chunk_bytes``) bounds each range, not the file.
+        Raises PlateError only when the whole location is gone or cannot be reached.
+        """
+        limit = read_limits().max_chunk_bytes if max_bytes is None else max_bytes
+        out: dict[Range, bytes | PlateError | None] = {}
+        safe: list[Range] = []
+        for req in dict.fromkeys(requests):
+            key, start, end = req
+            try:
+                check_key(key)
+                n = range_length(start, end)
+            except ValueError as e:
+                out[req] = PlateError(f"{self.display}/{key if key.isprintable() else repr(key)}", str(e))
+                continue
+            if n is not None and n > limit:
+                out[req] = PlateError(f"{self.display}/{key}", f"a read of {n:,} bytes, larger than the limit of {limit:,} bytes")
+            else:
+                safe.append(req)
+        if self.local_root is not None:
+            out.update((r, read_local_range(self.root, r[0], r[1], r[2], limit, f"{self.display}/{r[0]}")) for r in safe)
+            if any(out[r] is None for r in safe) and not os.path.isdir(self.root):
+                raise PlateError(self.display, "the plate folder is gone (moved or deleted while open)")
+        else:
+            from .remote import read_ranges
+
+            out.update(read_ranges(self.fs, self.root, self.display, safe, limit))
+        return {req: out[req] for req in requests}
 
     def read_json_many(self, keys: list[str]) -> dict[str, dict[str, Any] | PlateError | None]:
         """Parsed JSON object of each key: None where the key does not exist, a PlateError value

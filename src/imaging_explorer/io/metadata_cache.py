@@ -25,6 +25,9 @@ import numcodecs
 
 from .._dirs import METADATA_CACHE_ENV, cache_dir
 from .bounded_codecs import bounded_decode
+from .local_files import (
+    read_local,  # regular files only: a FIFO in the cache folder must not hang
+)
 
 _E = TypeVar("_E", bound=BaseException)
 _FORMAT = 2  # bump when the file layout changes
@@ -73,10 +76,6 @@ class MetadataCache:
     def load(self, location: str, validator: str) -> dict[str, bytes | None] | None:
         """The documents kept for this location and root version; None on a miss or a bad file."""
         try:
-            from .location import (
-                read_local,  # regular files only: a FIFO here must not hang
-            )
-
             raw = read_local(str(self.folder), self.path(location).name, _MAX_FILE_BYTES)
             if not isinstance(raw, bytes):
                 return None

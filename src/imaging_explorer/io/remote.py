@@ -8,6 +8,8 @@ only a location that cannot be reached at all raises. The batch as a whole has a
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import functools
 import os
 import random
@@ -81,23 +83,42 @@ def aws_credentials_configured() -> bool:
 
 def read_many(fs: Any, root: str, display: str, keys: list[str], max_bytes: int) -> dict[str, Value]:
     """Bytes of each key (at most ``max_bytes``), None where absent, or a PlateError value."""
-    if not keys:
+    return _read_jobs(fs, display, {key: (key, None, None) for key in keys}, root, max_bytes)
+
+
+def read_ranges(fs: Any, root: str, display: str, requests: list[tuple[str, int, int | None]],
+                max_bytes: int) -> dict[tuple[str, int, int | None], Value]:
+    """Bytes of each ``(key, start, end)`` range (as ``Location.read_ranges``), None where the key is
+    absent, or a PlateError value; the same retries, timeouts and deadline as :func:`read_many`.
+
+    fsspec sends a negative ``start`` as an HTTP suffix range (``bytes=-n``, S3 accepts it too):
+    no request for the file's size first. A server that ignores ``Range`` and answers with the
+    whole file (bounded by ``max_bytes``) is cut to the range asked for.
+    """
+    return _read_jobs(fs, display, {r: r for r in requests}, root, max_bytes)
+
+
+_Job = tuple[str, int | None, int | None]  # key, start, end (None, None: the whole file)
+
+
+def _read_jobs(fs: Any, display: str, jobs: dict[Any, _Job], root: str, max_bytes: int) -> dict[Any, Value]:
+    if not jobs:
         return {}
     limits = read_limits()
-    errors: dict[str, BaseException] = {}
+    errors: dict[Any, BaseException] = {}
     if getattr(fs, "async_impl", False):
         from fsspec.asyn import sync
 
-        got = sync(fs.loop, _gather, fs, root, keys, max_bytes, limits, errors)
+        got = sync(fs.loop, _gather, fs, root, jobs, max_bytes, limits, errors)
     else:
-        got = _threaded(fs, root, keys, max_bytes, limits, errors)
-    if len(errors) == len(keys) and all(_unreachable(fs, e) for e in errors.values()):
+        got = _threaded(fs, root, jobs, max_bytes, limits, errors)
+    if len(errors) == len(jobs) and all(_unreachable(fs, e) for e in errors.values()):
         first = next(iter(errors.values()))
         raise PlateError(display, f"cannot connect: {_describe(fs, first)}") from first
-    out: dict[str, Value] = {}
-    for key in keys:
-        error = errors.get(key)
-        out[key] = got[key] if error is None else _error(display, key, fs, error)
+    out: dict[Any, Value] = {}
+    for label, (key, _, _) in jobs.items():
+        error = errors.get(label)
+        out[label] = got[label] if error is None else _error(display, key, fs, error)
     return out
 
 
@@ -113,40 +134,86 @@ def _error(display: str, key: str, fs: Any, error: BaseException) -> PlateError:
     return PlateError(f"{display}/{key}", f"cannot read: {reason}")
 
 
-async def _gather(fs: Any, root: str, keys: list[str], max_bytes: int, limits: ReadLimits,
-                  errors: dict[str, BaseException]) -> dict[str, bytes | None]:
+async def _gather(fs: Any, root: str, jobs: dict[Any, _Job], max_bytes: int, limits: ReadLimits,
+                  errors: dict[Any, BaseException]) -> dict[Any, bytes | None]:
     gate = asyncio.Semaphore(_CONCURRENCY)
-    got: dict[str, bytes | None] = {}
+    got: dict[Any, bytes | None] = {}
 
-    async def one(key: str) -> None:
+    async def one(label: Any, key: str, start: int | None, end: int | None) -> None:
         async with gate:
             try:
-                got[key] = await _with_retries(lambda: _read_async(fs, f"{root}/{key}", max_bytes), fs, limits)
+                got[label] = await _with_retries(lambda: _read_async(fs, f"{root}/{key}", max_bytes, start, end), fs, limits)
             except Exception as e:  # noqa: BLE001 - reported for this key only
-                errors[key] = e
+                errors[label] = e
 
-    tasks = [asyncio.ensure_future(one(k)) for k in keys]
+    tasks = [asyncio.ensure_future(one(label, *job)) for label, job in jobs.items()]
     _, late = await asyncio.wait(tasks, timeout=limits.deadline)
     for task in late:
         task.cancel()
-    for key in keys:
-        if key not in got and key not in errors:
-            errors[key] = _DeadlinePassed(limits.deadline)
+    for label in jobs:
+        if label not in got and label not in errors:
+            errors[label] = _DeadlinePassed(limits.deadline)
     return got
 
 
-async def _read_async(fs: Any, path: str, max_bytes: int) -> bytes | None:
+async def _read_async(fs: Any, path: str, max_bytes: int, start: int | None = None, end: int | None = None) -> bytes | None:
+    """The file, or bytes ``[start, end)`` of it (a negative start: its last ``-start`` bytes)."""
+    ranged = start is not None
     try:
         if _is_http(fs):
             from .remote_http import max_body_bytes
 
             max_body_bytes.set(max_bytes)  # this task's context only
-            data = await fs._cat_file(path)  # the session's BoundedResponse stops at max_bytes
+            # the session's BoundedResponse stops at max_bytes (also when a server ignores Range)
+            data = await (fs._cat_file(path, start=start, end=end) if ranged else fs._cat_file(path))
+        elif ranged:
+            data = await fs._cat_file(path, start=start, end=_bounded_end(start, end, max_bytes))
         else:
             data = await fs._cat_file(path, start=0, end=max_bytes + 1)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    except Exception as e:
+        if ranged and _range_not_satisfiable(e):
+            return b""  # the range starts past the end of the file
+        raise
+    if ranged:
+        data = _cut(bytes(data), start, end, fs)
     return _checked(path, data, max_bytes)
+
+
+def _bounded_end(start: int | None, end: int | None, max_bytes: int) -> int | None:
+    """An end for fsspec that reads at most ``max_bytes + 1`` bytes."""
+    if end is None and start is not None and start >= 0:
+        return start + max_bytes + 1
+    return end
+
+
+def _cut(data: bytes, start: int | None, end: int | None, fs: Any = None) -> bytes:
+    """The range asked for, when the server sent more: it ignored ``Range`` and sent the whole
+    file (Python's ``http.server`` does); the file system is then marked (:func:`ignores_ranges`)."""
+    if start is None:
+        return data
+    n = -start if start < 0 else None if end is None else end - start
+    if n is None or len(data) <= n:
+        return data
+    if fs is not None:
+        with contextlib.suppress(AttributeError, TypeError):
+            fs._imaging_explorer_ignores_ranges = True
+    return data[start:] if start < 0 else data[start:end]
+
+
+def ignores_ranges(fs: Any) -> bool:
+    """Whether this file system's server answered a range with the whole file (then shards are
+    better read whole: io/ranges.py)."""
+    return bool(getattr(fs, "_imaging_explorer_ignores_ranges", False))
+
+
+def _range_not_satisfiable(error: BaseException) -> bool:
+    """HTTP 416 (aiohttp), or s3fs's translation of S3's InvalidRange (an OSError EINVAL)."""
+    if getattr(error, "status", None) == 416:
+        return True
+    cause = error.__cause__ or error.__context__
+    return isinstance(error, OSError) and error.errno == errno.EINVAL and "InvalidRange" in repr(cause)
 
 
 def _checked(path: str, data: bytes, max_bytes: int) -> bytes:
@@ -166,29 +233,32 @@ async def _with_retries(read: Callable[[], Coroutine[Any, Any, bytes | None]], f
     raise AssertionError("unreachable")
 
 
-def _threaded(fs: Any, root: str, keys: list[str], max_bytes: int, limits: ReadLimits,
-              errors: dict[str, BaseException]) -> dict[str, bytes | None]:
+def _threaded(fs: Any, root: str, jobs: dict[Any, _Job], max_bytes: int, limits: ReadLimits,
+              errors: dict[Any, BaseException]) -> dict[Any, bytes | None]:
     """A file system without asyncio (sftp, ...): threads, the same deadline."""
 
-    def one(key: str) -> bytes | None:
+    def one(key: str, start: int | None, end: int | None) -> bytes | None:
         path = f"{root}/{key}"
         try:
-            return _checked(path, fs.cat_file(path, start=0, end=max_bytes + 1), max_bytes)
+            if start is None:
+                return _checked(path, fs.cat_file(path, start=0, end=max_bytes + 1), max_bytes)
+            data = fs.cat_file(path, start=start, end=_bounded_end(start, end, max_bytes))
+            return _checked(path, _cut(bytes(data), start, end, fs), max_bytes)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
 
     pool = ThreadPoolExecutor(max_workers=8)
-    futures = {pool.submit(one, k): k for k in keys}
+    futures = {pool.submit(one, *job): label for label, job in jobs.items()}
     wait_futures(futures, timeout=limits.deadline)
     pool.shutdown(wait=False, cancel_futures=True)  # a hung read is left behind, not waited for
-    got: dict[str, bytes | None] = {}
-    for future, key in futures.items():
+    got: dict[Any, bytes | None] = {}
+    for future, label in futures.items():
         if not future.done():
-            errors[key] = _DeadlinePassed(limits.deadline)
+            errors[label] = _DeadlinePassed(limits.deadline)
         elif (e := future.exception()) is not None:
-            errors[key] = e
+            errors[label] = e
         else:
-            got[key] = future.result()
+            got[label] = future.result()
     return got
 
 

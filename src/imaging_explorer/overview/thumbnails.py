@@ -2,8 +2,8 @@
 
 Opening arrays through zarr-python costs 3-4 ms each (DESIGN.md), seconds for a plate. Here
 the chunk keys of every field are computed from the metadata the plate model already holds,
-their bytes are fetched in a few ``Location.read_bytes_many`` batches (concurrent for remote
-stores) and decoded with the arrays' own codecs, within the read limits (``io.limits``: a
+their bytes are fetched in a few batches (io/ranges.py: whole chunk files, shards by byte
+ranges; concurrent for remote stores) and decoded with the arrays' own codecs, within the read limits (``io.limits``: a
 chunk file's size, a chunk's decoded size, one thumbnail's size). A field that cannot be read
 gets ``None`` and a reason; the other fields still come back.
 """
@@ -25,9 +25,10 @@ from ..io.chunk_region import (
     read_region,
     units_of,
 )
-from ..io.chunks import ArrayChunks
+from ..io.chunks import ArrayChunks, ShardParts
 from ..io.limits import read_limits
 from ..io.location import join_key
+from ..io.ranges import fetch
 from ..ngff import axis_roles
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from .thumbnail_cache import ThumbnailCache
 
 ZMode = Literal["middle", "max"]
+Fetched = bytes | ShardParts | None  # a chunk file, a shard read by ranges, or absent
 # after this many failed single-key retries in a row the store is taken to be gone
 _MAX_RETRY_FAILURES = 8
 
@@ -134,7 +136,7 @@ class FieldRead:
         self.units = units_of(self.array, region)
         self.files = {u: join_key(self.prefix, self.array.file_of(u)) for u in self.units}
 
-    def assemble(self, data: Mapping[str, bytes | PlateError | None]) -> np.ndarray:
+    def assemble(self, data: Mapping[str, bytes | ShardParts | PlateError | None]) -> np.ndarray:
         """Decode the fetched chunk files into the thumbnail, shaped (c, y, x).
 
         Raises :class:`~imaging_explorer.io.chunk_region.ChunkError` naming a bad chunk file.
@@ -156,33 +158,35 @@ class FieldRead:
         return np.ascontiguousarray(out)
 
 
-def _fetch(loc: Location, keys: list[str]) -> tuple[dict[str, bytes | None], dict[str, str]]:
-    """Bytes of each key (None: absent) and the reason per key that could not be read."""
+def _fetch(loc: Location, batch: list[FieldRead]) -> tuple[dict[str, Fetched], dict[str, str]]:
+    """The chunk files of a batch of fields (shards by byte ranges: io/ranges.py), and the reason
+    per key that could not be read."""
     limit = read_limits().max_chunk_bytes
     try:
-        return _split(loc.read_bytes_many(keys, max_bytes=limit))
-    except Exception:  # noqa: BLE001 - one bad key fails a whole batch: find which
-        got: dict[str, bytes | None] = {}
+        return _split(fetch(loc, [(p.array, p.files) for p in batch], max_bytes=limit))
+    except Exception:  # noqa: BLE001 - one bad field fails a whole batch: find which
+        got: dict[str, Fetched] = {}
         failed: dict[str, str] = {}
         streak = 0
-        for key in keys:
+        for p in batch:
+            keys = list(dict.fromkeys(p.files.values()))
             if streak >= _MAX_RETRY_FAILURES:
-                failed[key] = f"not read: the store failed {streak} times in a row"
+                failed.update((k, f"not read: the store failed {streak} times in a row") for k in keys)
                 continue
             try:
-                one, bad = _split(loc.read_bytes_many([key], max_bytes=limit))
+                one, bad = _split(fetch(loc, [(p.array, p.files)], max_bytes=limit))
                 got.update(one)
                 failed.update(bad)
                 streak = 0
             except Exception as e:  # noqa: BLE001 - reported per field
-                failed[key] = f"cannot read {key}: {e}"
+                failed.update((k, f"cannot read {k}: {e}") for k in keys)
                 streak += 1
         return got, failed
 
 
-def _split(values: dict[str, bytes | PlateError | None]) -> tuple[dict[str, bytes | None], dict[str, str]]:
+def _split(values: Mapping[str, Fetched | PlateError]) -> tuple[dict[str, Fetched], dict[str, str]]:
     """Readable values, and a reason per key whose value is a PlateError (too big, a FIFO, ...)."""
-    got: dict[str, bytes | None] = {}
+    got: dict[str, Fetched] = {}
     bad: dict[str, str] = {}
     for key, value in values.items():
         if isinstance(value, PlateError):
@@ -247,8 +251,7 @@ def iter_thumbnails(
         yield ThumbnailBatch(done, len(todo), failed)
     for start in range(0, len(planned), batch_size):
         batch = planned[start : start + batch_size]
-        keys = list(dict.fromkeys(k for p in batch for k in p.files.values()))
-        data, bad = _fetch(loc, keys)
+        data, bad = _fetch(loc, batch)
         out = Thumbnails()
         for p in batch:
             out.levels[p.path] = failed.levels[p.path]
