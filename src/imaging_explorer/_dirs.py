@@ -57,3 +57,20 @@ def annotation_store_location() -> str:
     """The default annotation store: ``IMAGING_EXPLORER_DB`` (path or URL), else
     ``<data folder>/annotations.db``."""
     return os.environ.get(DB_ENV) or str(data_dir() / ANNOTATIONS_FILE)
+
+
+def evict_oldest(folder: Path, pattern: str, keep: Path, max_files: int) -> None:
+    """Remove the least recently used files matching ``pattern`` beyond ``max_files`` (``keep``
+    stays); files removed meanwhile by another process are skipped."""
+    stamps: dict[Path, float] = {}
+    for p in folder.glob(pattern):
+        try:
+            stamps[p] = p.lstat().st_mtime
+        except OSError:
+            continue  # removed meanwhile
+    files = sorted(stamps, key=stamps.__getitem__, reverse=True)
+    for old in [f for f in files if f != keep][max(max_files - 1, 0) :]:
+        try:
+            old.unlink()
+        except OSError:
+            pass  # another process may be removing it too

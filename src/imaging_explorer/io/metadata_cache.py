@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import numcodecs
 
-from .._dirs import METADATA_CACHE_ENV, cache_dir
+from .._dirs import METADATA_CACHE_ENV, cache_dir, evict_oldest
 from .bounded_codecs import bounded_decode
 from .local_files import (
     read_local,  # regular files only: a FIFO in the cache folder must not hang
@@ -107,11 +107,7 @@ class MetadataCache:
         return True
 
     def _evict(self, keep: Path) -> None:
-        with contextlib.suppress(OSError):
-            files = sorted(self.folder.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in [f for f in files if f != keep][max(self.max_plates - 1, 0) :]:
-                with contextlib.suppress(OSError):
-                    old.unlink()
+        evict_oldest(self.folder, f"*{_SUFFIX}", keep, self.max_plates)
 
 
 class PlateDocs:

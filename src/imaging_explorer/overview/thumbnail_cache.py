@@ -132,18 +132,7 @@ class ThumbnailCache:
         return target
 
     def _evict(self, keep: Path) -> None:
-        stamps: dict[Path, float] = {}
-        for p in self.folder.glob("*.npz"):
-            try:
-                stamps[p] = p.lstat().st_mtime
-            except OSError:
-                continue  # removed meanwhile
-        files = sorted(stamps, key=stamps.__getitem__, reverse=True)
-        for old in [f for f in files if f != keep][max(self.max_files - 1, 0) :]:
-            try:
-                old.unlink()
-            except OSError:
-                pass  # another process may be removing it too
+        _dirs.evict_oldest(self.folder, "*.npz", keep, self.max_files)
 
 
 # shuffle makes multi-byte images compress; lz4 decompresses at GB/s
