@@ -164,3 +164,23 @@ def test_a_bad_consolidated_metadata_file_is_ignored(tmp_path):
     (root / ".zmetadata").write_bytes(b"{broken")
     docs, attrs = ZarrDocs.open_root(Location(root))
     assert "plate" in attrs and docs.group_attrs_many(["A/1"])["A/1"]["well"]
+
+
+@pytest.mark.parametrize(("zarr_format", "doc"), [
+    (2, {"shape": [4], "chunks": [4], "dtype": "<u2", "compressor": {"id": "imagecodecs_jpeg2k"}, "filters": None}),
+    (3, {"node_type": "array", "shape": [4], "data_type": "uint16",
+         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+         "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+         "codecs": [{"name": "bytes"}, {"name": "numcodecs.zfpy"}]}),
+])
+def test_a_codec_whose_decoded_size_cannot_be_checked_is_refused_at_open(zarr_format, doc):
+    with pytest.raises(ValueError, match="does not read"):
+        parse_array_doc("A/1/0/0", doc, zarr_format)
+
+
+@pytest.mark.parametrize("name", ["blosc", "zstd", "gzip", "lz4", "zlib", "bz2", "lzma", "shuffle", "delta",
+                                  "crc32c", "bytes", "transpose", "sharding_indexed", "numcodecs.gzip"])
+def test_the_codecs_read_here_stay_accepted(name):
+    from imaging_explorer.io.bounded_codecs import is_read
+
+    assert is_read(name)

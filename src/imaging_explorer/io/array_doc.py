@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .bounded_codecs import is_read
 from .limits import read_limits
 
 # Codecs that can run code or produce Python objects (pickle), or only make
@@ -64,6 +65,9 @@ def _parse(key: str, doc: dict[str, Any], zarr_format: ZarrFormat) -> ArrayInfo:
     for name in codec_names(doc, zarr_format):
         if any(word in name.lower() for word in UNSAFE_CODEC_WORDS):
             raise ValueError(f"array {key!r} declares codec {name!r}, which is refused (it can decode to Python objects)")
+        if not is_read(name):
+            raise ValueError(f"array {key!r} declares codec {name!r}, which imaging-explorer does not read "
+                             "(its decoded size cannot be checked before decoding)")
     if "shape" not in doc:
         raise ValueError(f"array {key!r} has incomplete metadata (no 'shape')")
     shape = _sizes(key, "shape", doc["shape"], minimum=0)

@@ -33,6 +33,14 @@ _HEADER_CHECKED = ("zstd", "blosc", "lz4")
 _SAME_SIZE = ("shuffle", "bitround")
 _CHECKSUMS = ("crc32c", "adler32", "fletcher32")  # 4 bytes added on encode
 _DTYPE_FILTERS = ("delta", "fixedscaleoffset", "quantize", "astype")
+_STRUCTURE = ("bytes", "transpose", "sharding_indexed")  # zarr v3 codecs that only lay bytes out
+
+
+def is_read(name: str) -> bool:
+    """Whether pixels encoded with this codec (a v2 id, a v3 name, ``numcodecs.<id>``) are read
+    here: those whose decoded size can be checked before decoding."""
+    codec_id = name.lower().removeprefix("numcodecs.")
+    return codec_id in (*_STREAMING, *_HEADER_CHECKED, *_SAME_SIZE, *_CHECKSUMS, *_DTYPE_FILTERS, *_STRUCTURE)
 
 
 def describe(n: int) -> str:
