@@ -29,13 +29,25 @@ if TYPE_CHECKING:
     from imaging_explorer.plate import Plate
 
 
+MAX_OVERVIEW_CHANNELS = 16
+
+
 def channel_names(plate: Plate) -> list[str]:
-    """Display names of the overview's channels: the most any field has, first field's names first."""
+    """Display names of the overview's channels: the most any showable field has (first field's
+    names first), at most MAX_OVERVIEW_CHANNELS.
+
+    Each channel is a mosaic as large as the plate and a layer: one hostile field claiming 1024
+    channels must not make 1024 of them (fields with more show their first ones here and all of
+    them in the well view). A field without y and x axes has no picture, so its channels do not count.
+    """
     names: list[str] = []
     for well in plate.wells.values():
         for fld in well.fields:
-            c = axis_roles(fld.multiscale.axes).c  # by type, then name in any case (iohub: "C")
-            n = fld.arrays[0].shape[c] if c is not None else 1
+            roles = axis_roles(fld.multiscale.axes)  # by type, then name in any case (iohub: "C")
+            if roles.y is None or roles.x is None:
+                continue
+            c = roles.c
+            n = min(fld.arrays[0].shape[c] if c is not None else 1, MAX_OVERVIEW_CHANNELS)
             for i in range(len(names), n):
                 names.append(fld.channels[i].name if i < len(fld.channels) else f"channel {i}")
     return names or ["channel 0"]
