@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .errors import AnnotationStoreError, PlateError, PlateMapError
 
 if TYPE_CHECKING:
-    from .plate import Plate
+    from .plate import Field, Plate
 
 _DESCRIPTION = """\
 Browse and review OME-Zarr HCS screening plates (NGFF 0.4 and 0.5).
@@ -169,15 +169,30 @@ def describe(plate: Plate) -> list[str]:
         first = fields[0]
         lines.append(f"axes: {', '.join(sorted({f.axes for f in fields}))}")
         lines.append("channels: " + ", ".join(f"{c.name} #{c.color}{_window(c.window)}" for c in first.channels))
-        shapes = Counter((f.shape, str(f.dtype), len(f.arrays)) for f in fields)
-        for (shape, dtype, n), count in shapes.most_common(5):
-            lines.append(f"fields {shape} {dtype}, {n} levels: {count}")
-        lines.append(f"levels of {first.path}: " + "  ".join(f"{a.key.rsplit('/', 1)[-1]}={a.shape}" for a in first.arrays))
+        lines += _levels_lines(plate, fields)
         labels = Counter(name for f in fields for name in f.labels)
         lines.append("labels: " + (", ".join(f"{n} ({c} of {len(fields)} fields)" for n, c in labels.items()) or "none"))
     if plate.warnings:
         lines.append(f"warnings: {len(plate.warnings)} deviation(s) from the specification, e.g. {plate.warnings[0]}")
     return lines
+
+
+def _levels_lines(plate: Plate, fields: list[Field]) -> list[str]:
+    """Shapes and levels of the fields (opening read one level of each: the rest in one batch here)."""
+    plate.load_arrays(fields)
+    readable: list[tuple[Field, tuple]] = []
+    lines: list[str] = []
+    for f in fields:
+        try:
+            readable.append((f, f.arrays))
+        except PlateError as e:
+            lines.append(f"  levels of {f.path} unreadable: {e.reason}")
+    shapes = Counter((arrays[0].shape, str(arrays[0].dtype), len(arrays)) for _, arrays in readable)
+    out = [f"fields {shape} {dtype}, {n} levels: {count}" for (shape, dtype, n), count in shapes.most_common(5)]
+    if readable:
+        first, arrays = readable[0]
+        out.append(f"levels of {first.path}: " + "  ".join(f"{a.key.rsplit('/', 1)[-1]}={a.shape}" for a in arrays))
+    return out + lines[:20]
 
 
 def _span(names: list[str]) -> str:

@@ -116,11 +116,11 @@ def test_layer_data_slices_the_channel_axis_wherever_it_is() -> None:
     )
     channels = [NS(name="DAPI", color="0000FF", window=(0, 500), visible=True),
                 NS(name="GFP", color="00FF00", window=None, visible=True)]
-    field = NS(path="C/07/0", index=0, multiscale=image_axes, arrays=[NS(shape=levels[0].shape)], levels=levels,
+    field = NS(path="C/07/0", index=0, multiscale=image_axes, channel_count=3, levels=levels,
                channels=channels, labels={"nuclei": nuclei},
                scale=lambda level: (1.0, 1.0, 2.0, 0.5 * 2**level, 0.5 * 2**level),
                translation=lambda level: (0.0, 0.0, 0.0, 10.0, 20.0))
-    plate = NS(wells={"C/07": NS(name="C07", fields=[field])})
+    plate = NS(wells={"C/07": NS(name="C07", fields=[field])}, load_arrays=lambda fields: None)
 
     view = run_to_end(load_well(plate, "C/07", budget=None))
     layers = view_layer_data(view, {ch.name: setting_from_file(ch.name, ch) for ch in channels})

@@ -125,7 +125,7 @@ def test_bad_array_metadata_is_plate_error_naming_the_array(tmp_path):
     f = plate.wells["A/1"].fields[0]
     info = f.arrays[0]
     grid = {"name": "regular", "configuration": {"chunk_shape": [1, 0, 70]}}
-    f.arrays = (dataclasses.replace(info, doc={**info.doc, "chunk_grid": grid}),)
+    f._arrays = (dataclasses.replace(info, doc={**info.doc, "chunk_grid": grid}),)
     with pytest.raises(PlateError, match=r"A/1/0/0: .*chunk shape"):
         f.levels[0]
 

@@ -27,8 +27,10 @@ def _fake_plate(n_rows, n_cols, fields=2, side=512, levels=4, skip=()):
             if (r, c) in skip:
                 missing[path] = "not in the store"
                 continue
-            fs = [SimpleNamespace(path=f"{path}/{i}", multiscale=SimpleNamespace(axes=axes),
-                                  arrays=[SimpleNamespace(shape=(3, side >> k, side >> k)) for k in range(levels)])
+            arrays = [SimpleNamespace(shape=(3, side >> k, side >> k)) for k in range(levels)]
+            thumb = max([k for k in range(levels) if side >> k >= 64] or [0])  # as opening chooses it
+            fs = [SimpleNamespace(path=f"{path}/{i}", multiscale=SimpleNamespace(axes=axes), arrays=arrays,
+                                  thumbnail=(thumb, arrays[thumb]), array=arrays.__getitem__)
                   for i in range(fields)]
             wells[path] = SimpleNamespace(row_index=r, column_index=c, fields=fs)
     return SimpleNamespace(rows=rows, columns=cols, wells=wells, missing_wells=missing)

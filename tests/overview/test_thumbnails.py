@@ -147,7 +147,8 @@ def _break_field(plate, path, **doc_changes):
     info = f.arrays[0]
     doc = {**info.doc, **doc_changes}
     shape = tuple(doc.get("shape", info.shape))
-    f.arrays = (dataclasses.replace(info, doc=doc, shape=shape),)
+    f._arrays = (dataclasses.replace(info, doc=doc, shape=shape),)
+    f.thumbnail = (0, f._arrays[0])
     return f
 
 

@@ -42,6 +42,9 @@ def image_layer_data(image: ZarrImage) -> list[LayerDataTuple]:
 
 @dataclass
 class _OneWell:
-    """What :func:`load_well` needs of a plate: its wells."""
+    """What :func:`load_well` needs of a plate: its wells, and their levels' documents (read at open)."""
 
     wells: dict[str, Any]
+
+    def load_arrays(self, fields: list[Any]) -> None:
+        pass

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..ngff import axis_roles
+from ..plate.field_arrays import THUMBNAIL_MIN_SIZE
 from .thumbnails import choose_level
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def tile_grid(n: int) -> tuple[int, int]:
 def plate_layout(
     plate: Plate,
     tile: int | tuple[int, int] | None = None,
-    min_size: int = 64,
+    min_size: int = THUMBNAIL_MIN_SIZE,
     gap: int | None = None,
     max_texture: int = MAX_TEXTURE,
 ) -> OverviewLayout:
@@ -154,7 +155,7 @@ def plate_layout(
                 roles = axis_roles(f.multiscale.axes)
                 if roles.y is None or roles.x is None:
                     continue  # no image plane: its thumbnail fails and is framed, not sized
-                info = f.arrays[choose_level(f, min_size)]
+                info = f.array(choose_level(f, min_size))
                 shapes[(info.shape[roles.y], info.shape[roles.x])] += 1
         tile = shapes.most_common(1)[0][0] if shapes else (min_size, min_size)
     ty, tx = (tile, tile) if isinstance(tile, int) else (int(tile[0]), int(tile[1]))

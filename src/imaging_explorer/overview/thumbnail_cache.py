@@ -24,6 +24,7 @@ import numcodecs
 import numpy as np
 
 from .. import _dirs
+from ..plate.field_arrays import THUMBNAIL_MIN_SIZE
 from .thumbnails import Thumbnails, axis_names, choose_level
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class ThumbnailCache:
         self.folder = Path(cache_dir) if cache_dir is not None else default_folder()
         self.max_files = max_files
 
-    def key(self, plate: Plate, min_size: int = 64, z: str = "middle", t: int = 0) -> str:
+    def key(self, plate: Plate, min_size: int = THUMBNAIL_MIN_SIZE, z: str = "middle", t: int = 0) -> str:
         """Fingerprint of a plate's metadata and the read parameters (hex SHA-256)."""
         loc = plate.store_location
         where = loc.root if loc.is_local else str(loc)  # absolute: a relative path is ambiguous
@@ -61,7 +62,7 @@ class ThumbnailCache:
         for well in plate.wells.values():
             for f in well.fields:
                 try:
-                    info = f.arrays[choose_level(f, min_size)]
+                    info = f.array(choose_level(f, min_size))
                     h.update(json.dumps([f.path, info.key, axis_names(f), info.doc], sort_keys=True).encode())
                 except Exception as e:  # noqa: BLE001 - a damaged field is read (and fails) anew each time
                     h.update(json.dumps([f.path, "unreadable", repr(e)]).encode())

@@ -10,7 +10,6 @@ gets ``None`` and a reason; the other fields still come back.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -30,6 +29,7 @@ from ..io.limits import read_limits
 from ..io.location import join_key
 from ..io.ranges import fetch
 from ..ngff import axis_roles
+from ..plate.field_arrays import THUMBNAIL_MIN_SIZE, thumbnail_level
 
 if TYPE_CHECKING:
     from ..io.documents import ArrayInfo
@@ -77,7 +77,7 @@ def axis_names(field: Field) -> list[str]:
     return list(axis_roles(field.multiscale.axes).names)
 
 
-def choose_level(field: Field, min_size: int = 64) -> int:
+def choose_level(field: Field, min_size: int = THUMBNAIL_MIN_SIZE) -> int:
     """The lowest-resolution level whose y and x sides are both at least ``min_size``.
 
     Parameters
@@ -85,7 +85,8 @@ def choose_level(field: Field, min_size: int = 64) -> int:
     field
         A field of the plate model.
     min_size
-        Smallest useful thumbnail side in pixels.
+        Smallest useful thumbnail side in pixels. The default's level was chosen at open
+        (no array document read); another size reads every level's.
 
     Returns
     -------
@@ -93,16 +94,9 @@ def choose_level(field: Field, min_size: int = 64) -> int:
         Level index; 0 when even the full resolution is smaller than ``min_size`` or the
         field has no y and x axes (reading it then fails with the reason).
     """
-    roles = axis_roles(field.multiscale.axes)
-    iy, ix = roles.y, roles.x
-    if iy is None or ix is None:
-        return 0
-    best, best_area = 0, math.inf
-    for k, info in enumerate(field.arrays):
-        h, w = info.shape[iy], info.shape[ix]
-        if h >= min_size and w >= min_size and h * w <= best_area:
-            best, best_area = k, h * w
-    return best
+    if min_size == THUMBNAIL_MIN_SIZE:
+        return field.thumbnail[0]
+    return thumbnail_level(field.multiscale, [a.shape for a in field.arrays], min_size)
 
 
 class FieldRead:
@@ -206,7 +200,7 @@ def _all_fields(plate: Plate, fields: Iterable[Field | str] | None) -> list[Fiel
 def _plan(f: Field, min_size: int, z: ZMode, t: int, levels: dict[str, int]) -> FieldRead:
     """The read of one field's thumbnail; ValueError (or anything) with the reason when it cannot be."""
     level = levels[f.path] = choose_level(f, min_size)
-    info = f.arrays[level]
+    info = f.array(level)
     try:
         return FieldRead(f.path, info, axis_names(f), z, t)
     except RegionTooLarge as e:
@@ -221,7 +215,7 @@ def _plan(f: Field, min_size: int, z: ZMode, t: int, levels: dict[str, int]) -> 
 def iter_thumbnails(
     plate: Plate,
     fields: Iterable[Field | str] | None = None,
-    min_size: int = 64,
+    min_size: int = THUMBNAIL_MIN_SIZE,
     z: ZMode = "middle",
     t: int = 0,
     batch_size: int = 192,
@@ -273,7 +267,7 @@ def iter_thumbnails(
 def read_thumbnails(
     plate: Plate,
     fields: Iterable[Field | str] | None = None,
-    min_size: int = 64,
+    min_size: int = THUMBNAIL_MIN_SIZE,
     z: ZMode = "middle",
     t: int = 0,
     cache: ThumbnailCache | None = None,

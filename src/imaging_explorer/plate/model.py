@@ -40,8 +40,12 @@ class _MultiscaleImage:
 
     path: str
     multiscale: Multiscale
-    arrays: tuple[ArrayInfo, ...]
     _source: PlateSource
+
+    @property
+    def arrays(self) -> tuple[ArrayInfo, ...]:
+        """Every level's array document, full resolution first."""
+        raise NotImplementedError
 
     @property
     def axes(self) -> str:
@@ -88,22 +92,54 @@ class Labels(_MultiscaleImage):
     name: str
     path: str
     multiscale: Multiscale
-    arrays: tuple[ArrayInfo, ...]
+    _arrays: tuple[ArrayInfo, ...]
     image_label: ImageLabel | None
     _source: PlateSource = field(repr=False)
+
+    @property
+    def arrays(self) -> tuple[ArrayInfo, ...]:
+        return self._arrays
 
 
 @dataclass(eq=False)
 class Field(_MultiscaleImage):
-    """One field of view (a multiscale image) of a well."""
+    """One field of view (a multiscale image) of a well.
+
+    Opening a plate reads one array document per field, the thumbnail level's (``thumbnail``):
+    the overview needs no other. ``arrays`` (every level) is read on first use.
+    """
 
     path: str
     index: int
     acquisition: int | None
     multiscale: Multiscale
-    arrays: tuple[ArrayInfo, ...]
+    thumbnail: tuple[int, ArrayInfo]  # (level, its array document) of the overview's thumbnail
     channels: list[Channel]
     _source: PlateSource = field(repr=False)
+    _arrays: tuple[ArrayInfo, ...] | None = field(default=None, repr=False)
+
+    @property
+    def arrays(self) -> tuple[ArrayInfo, ...]:
+        """Every level's array document, full resolution first; PlateError when one cannot be read."""
+        if self._arrays is None:
+            self._source.load_arrays([self])
+        if self._arrays is None:
+            raise self._source.array_error(self)
+        return self._arrays
+
+    def array(self, level: int) -> ArrayInfo:
+        """One level's array document (the thumbnail level's without reading)."""
+        return self.thumbnail[1] if level == self.thumbnail[0] else self.arrays[level]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.thumbnail[1].dtype
+
+    @property
+    def channel_count(self) -> int:
+        """Size of the channel axis (1 without one); channels are not downsampled, any level tells."""
+        c = self.roles.c
+        return self.thumbnail[1].shape[c] if c is not None else 1
 
     @property
     def labels(self) -> dict[str, Labels]:
@@ -159,6 +195,15 @@ class Plate:
     def store_location(self) -> Location:
         """The read-only location the plate's documents and chunks are read from."""
         return self._source.docs.location
+
+    def load_arrays(self, fields: list[Field] | None = None) -> None:
+        """Read every level's array document of ``fields`` (default: all) in one batch.
+
+        Opening reads only the thumbnail level; a field whose other levels cannot be read gets
+        a problem and its ``arrays`` raise PlateError.
+        """
+        every = [f for w in self.wells.values() for f in w.fields] if fields is None else fields
+        self._source.load_arrays(every)
 
     def load_labels(self) -> None:
         """Read the label metadata of every field in a few batches (instead of one field at a time)."""

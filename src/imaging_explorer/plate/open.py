@@ -30,8 +30,9 @@ from ..ngff import (
     unwrap,
 )
 from ..ngff.isolate import read_isolated, why
+from .field_arrays import read_thumbnail_arrays
 from .model import Channel, Field, Plate, Well
-from .source import PlateSource, _Memo, levels_of
+from .source import PlateSource, _Memo
 
 MAX_CHANNELS = 1024
 
@@ -147,7 +148,7 @@ def _read_fields(
     warnings: list[str],
     version: str,
 ) -> dict[str, tuple[list[Field], list[str]]]:
-    """Fields of every well, two batched reads: field groups, then all their arrays."""
+    """Fields of every well in a few batched reads: field groups, then their thumbnail levels' arrays."""
     keys = [key for items in refs.values() for key, _ in items]
     attrs_of = read_isolated(docs.group_attrs_many, keys, docs.location)
     memo = _Memo()
@@ -176,32 +177,34 @@ def _read_fields(
             warnings.extend(f"field {key}: {n}" for n in notes)
             parsed[key] = (ms, attrs)
 
-    array_keys = [join_key(k, ds.path) for k, (ms, _) in parsed.items() for ds in ms.datasets]
-    arrays = read_isolated(docs.arrays_many, array_keys, docs.location)
+    thumbnails = read_thumbnail_arrays(docs, {k: ms for k, (ms, _) in parsed.items()}, warnings)
     out: dict[str, tuple[list[Field], list[str]]] = {}
     for well_path, items in refs.items():
         fields: list[Field] = []
         for key, acquisition in items:
             if key not in parsed:
                 continue
-            ms, attrs = parsed[key]
+            got = thumbnails[key]
+            if isinstance(got, str):  # the reason its arrays cannot be read
+                problems[well_path].append(got)
+                continue
+            ms, level, info = got
             try:
-                ms, infos = levels_of(key, ms, arrays, warnings)
-                channels, notes = _channels(attrs, axis_roles(ms.axes).c, infos[0], memo)
+                channels, notes = _channels(parsed[key][1], axis_roles(ms.axes).c, info, memo)
             except ValueError as e:
                 problems[well_path].append(str(e))
                 continue
             warnings.extend(f"field {key}: {n}" for n in notes)
-            fields.append(Field(key, len(fields), acquisition, ms, infos, channels, source))
+            fields.append(Field(key, len(fields), acquisition, ms, (level, info), channels, source))
         out[well_path] = (fields, problems[well_path])
     return out
 
 
-def _channels(attrs: dict[str, Any], c_axis: int | None, level0: ArrayInfo, memo: _Memo) -> tuple[list[Channel], list[str]]:
+def _channels(attrs: dict[str, Any], c_axis: int | None, level: ArrayInfo, memo: _Memo) -> tuple[list[Channel], list[str]]:
     """Channels from omero metadata (defaults where absent), with unique display names."""
-    n = level0.shape[c_axis] if c_axis is not None else 1
+    n = level.shape[c_axis] if c_axis is not None else 1  # any level: channels are not downsampled
     if n > MAX_CHANNELS:  # a hostile shape would make millions of channel records
-        raise ValueError(f"field {level0.key.rsplit('/', 1)[0]}: {n} channels; at most {MAX_CHANNELS} are shown")
+        raise ValueError(f"field {level.key.rsplit('/', 1)[0]}: {n} channels; at most {MAX_CHANNELS} are shown")
     meta, notes = memo(parse_omero, attrs, n)
     seen: dict[str, int] = {}
     channels = []

@@ -16,6 +16,7 @@ from imaging_explorer.io.location import Location
 from imaging_explorer.ngff import axis_roles, detect_kind, parse_multiscales
 from imaging_explorer.ngff.isolate import read_isolated
 
+from .field_arrays import thumbnail_level
 from .model import Field
 from .open import _channels
 from .source import PlateSource, _Memo, levels_of
@@ -67,6 +68,7 @@ def open_image(location: str | os.PathLike[str]) -> ZarrImage:
     except ValueError as e:  # the messages name a plate "field"; here it is the image
         raise PlateError(loc, str(e).removeprefix("field : ")) from e
     warnings.extend(notes)
-    image = Field("", 0, None, ms, infos, channels, PlateSource(docs, warnings))
+    level = thumbnail_level(ms, [a.shape for a in infos])
+    image = Field("", 0, None, ms, (level, infos[level]), channels, PlateSource(docs, warnings), infos)
     name = ms.name or os.path.basename(str(loc).rstrip("/")) or str(loc)
     return ZarrImage(str(loc), name, image, warnings)

@@ -42,6 +42,7 @@ class PlateSource:
         self.docs = docs
         self.warnings = warnings  # the plate's list: lazily read metadata reports here too
         self._labels: dict[str, dict[str, Labels]] = {}
+        self._array_errors: dict[str, PlateError] = {}  # field path -> why its levels cannot be read
         self._lock = threading.RLock()  # label metadata may be asked for from worker threads
 
     def dask_array(self, info: ArrayInfo) -> da.Array:
@@ -56,6 +57,26 @@ class PlateSource:
         arr = BoundedArray(self.docs.location, info)  # PlateError naming the array on bad metadata
         return da.from_array(arr, chunks=arr.dask_chunks(), name=f"imaging-explorer-{self.docs.location}/{info.key}",
                              inline_array=True, meta=np.empty((0,) * arr.ndim, arr.dtype))
+
+    def load_arrays(self, fields: list[Field]) -> None:
+        """Every level's array document of the fields not read yet, in one batch.
+
+        A field whose levels cannot be read keeps the reason: its ``arrays`` raise it.
+        """
+        with self._lock:
+            todo = [f for f in fields if f._arrays is None and f.path not in self._array_errors]
+            if todo:
+                keys = [join_key(f.path, ds.path) for f in todo for ds in f.multiscale.datasets]
+                arrays = read_isolated(self.docs.arrays_many, keys, self.docs.location)
+                for f in todo:
+                    try:
+                        f.multiscale, f._arrays = levels_of(f.path, f.multiscale, arrays, self.warnings)
+                    except ValueError as e:
+                        self._array_errors[f.path] = PlateError(self.docs.location, str(e))
+
+    def array_error(self, fld: Field) -> PlateError:
+        """Why a field's levels cannot be read (after :meth:`load_arrays` left them unread)."""
+        return self._array_errors.get(fld.path) or PlateError(self.docs.location, f"field {fld.path}: levels not read")
 
     def labels_of(self, fld: Field) -> dict[str, Labels]:
         self.load_labels([fld])
@@ -79,9 +100,9 @@ def levels_of(key: str, ms: Multiscale, arrays: Mapping[str, ArrayInfo | PlateEr
     for ds in ms.datasets:
         info = arrays[join_key(key, ds.path)]
         if isinstance(info, PlateError):
-            raise ValueError(f"field {key}: {info.reason}")
+            raise ValueError(f"field {key}: array {ds.path!r}: {info.reason}")
         if info is not None:
-            _check_array(key, ds.path, info, warnings, checked)
+            check_array(key, ds.path, info, warnings, checked)
         if info is None:
             if not infos:
                 raise ValueError(f"field {key}: its full-resolution array {ds.path!r} is missing")
@@ -95,7 +116,7 @@ def levels_of(key: str, ms: Multiscale, arrays: Mapping[str, ArrayInfo | PlateEr
     return ms, tuple(infos)
 
 
-def _check_array(key: str, path: str, info: ArrayInfo, warnings: list[str], checked: dict[int, Any]) -> None:
+def check_array(key: str, path: str, info: ArrayInfo, warnings: list[str], checked: dict[int, Any]) -> None:
     """Refuse an array zarr cannot read (chunks of 0, an unknown data type); warn about the rest."""
     if id(info.doc) not in checked:
         checked[id(info.doc)] = (info.doc, array_doc_problems(info.doc, info.zarr_format))  # holding doc keeps its id

@@ -46,10 +46,10 @@ def test_tczyx_field_keeps_z_and_t() -> None:
     axes = tuple(NS(name=n, type=t) for n, t in
                  (("t", "time"), ("c", "channel"), ("z", "space"), ("y", "space"), ("x", "space")))
     levels = [da.ones((2, 2, 3, 32, 32), dtype="uint16"), da.ones((2, 2, 3, 16, 16), dtype="uint16")]
-    fld = NS(path="A/1/0", index=0, multiscale=NS(axes=axes), arrays=[NS(shape=levels[0].shape)],
+    fld = NS(path="A/1/0", index=0, multiscale=NS(axes=axes), channel_count=2,
              levels=levels, channels=[NS(name="DAPI"), NS(name="GFP")], labels={},
              scale=lambda k: (1.0, 1.0, 2.0, 0.5, 0.5), translation=lambda k: (0.0,) * 5)
-    plate = NS(wells={"A/1": NS(name="A1", fields=[fld])})
+    plate = NS(wells={"A/1": NS(name="A1", fields=[fld])}, load_arrays=lambda fields: None)
     view = run_to_end(load_well(plate, "A/1"))
     assert [s.name for s in view.layers] == ["DAPI", "GFP"]
     assert view.layers[0].levels[0].shape == (2, 3, 32, 32) and view.layers[0].axis_labels == ("t", "z", "y", "x")
@@ -108,9 +108,9 @@ def test_an_unreadable_field_is_blank_and_named_in_a_tiled_view(small_plate, tmp
 def test_a_huge_field_without_a_pyramid_is_refused() -> None:
     axes = tuple(NS(name=n, type="space") for n in ("y", "x"))
     huge = da.zeros((1_000_000, 1_000_000), dtype="uint16", chunks=(4096, 4096))
-    fld = NS(path="A/1/0", index=0, multiscale=NS(axes=axes), arrays=[NS(shape=huge.shape)], levels=[huge],
+    fld = NS(path="A/1/0", index=0, multiscale=NS(axes=axes), channel_count=1, levels=[huge],
              channels=[NS(name="DAPI")], labels={}, scale=lambda k: (1.0, 1.0), translation=lambda k: (0.0, 0.0))
-    plate = NS(location="/data/plate.zarr", wells={"A/1": NS(name="A1", fields=[fld])})
+    plate = NS(location="/data/plate.zarr", wells={"A/1": NS(name="A1", fields=[fld])}, load_arrays=lambda fields: None)
     failure = run_to_end(guarded_load_well(plate, "A/1"))
     assert isinstance(failure, LoadFailure) and isinstance(failure.error, ie.PlateError)
     assert failure.error.location == "/data/plate.zarr/A/1/0"

@@ -46,8 +46,7 @@ def channel_names(plate: Plate) -> list[str]:
             roles = axis_roles(fld.multiscale.axes)  # by type, then name in any case (iohub: "C")
             if roles.y is None or roles.x is None:
                 continue
-            c = roles.c
-            n = min(fld.arrays[0].shape[c] if c is not None else 1, MAX_OVERVIEW_CHANNELS)
+            n = min(fld.channel_count, MAX_OVERVIEW_CHANNELS)
             for i in range(len(names), n):
                 names.append(fld.channels[i].name if i < len(fld.channels) else f"channel {i}")
     return names or ["channel 0"]

@@ -158,11 +158,12 @@ def load_well(
     fields = list(well.fields) if tiled and len(well.fields) > 1 else [well.fields[field_index]]
     tiled = len(fields) > 1
     view = WellView(key, well.name, field_index, tiled, fields)
+    plate.load_arrays(fields)  # every level's array document, one batch (opening read one level)
     per_field: list[dict[tuple[str, str], tuple]] = []
     for fld in fields:
         specs: dict[tuple[str, str], tuple] = {}
         _, c = axis_info(fld)
-        n_channels = fld.arrays[0].shape[c] if c is not None else 1
+        n_channels = fld.channel_count
         for i in range(n_channels):
             ch_name = fld.channels[i].name if i < len(fld.channels) else f"channel {i}"
             specs[("image", ch_name)] = _specs_of(fld, ch_name, "image", i)
