@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import cli_analyze
 from .errors import AnnotationStoreError, PlateError, PlateMapError
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ examples:
   imaging-explorer sample my_plate.zarr --rows 16 --columns 24
   imaging-explorer info my_plate.zarr        wells, fields, channels, levels, labels
   imaging-explorer validate my_plate.zarr    check it against the OME-NGFF specification
+  imaging-explorer analyze my_plate.zarr     nuclei, cells, infection per field and well
   imaging-explorer open https://example.org/plate.zarr
   imaging-explorer annotations summary --db annotations.db
 """
@@ -79,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     m = acts.add_parser("import", help="add the events of an export file (importing twice adds nothing)")
     m.add_argument("--db", help=db_help)
     m.add_argument("file", type=Path)
+    cli_analyze.add_parser(sub)
     return p
 
 
@@ -298,7 +301,7 @@ _KNOWN_ERRORS = (PlateError, AnnotationStoreError, PlateMapError, OSError, Value
 
 _COMMANDS = {
     "sample": _sample, "info": _info, "validate": _validate, "open": _open, "demo": _demo,
-    "annotations": _annotations,
+    "annotations": _annotations, "analyze": cli_analyze.run,
 }
 
 if __name__ == "__main__":
