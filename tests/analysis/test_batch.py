@@ -13,22 +13,9 @@ import pytest
 import imaging_explorer as ie
 from imaging_explorer.analysis import field_task
 from imaging_explorer.analysis.batch import analyze_plate, plate_fields
-from imaging_explorer.analysis.channel_roles import resolve_roles
 from imaging_explorer.analysis.results_store import open_results
 
 TABLES = ("objects", "fields", "wells", "problems")
-
-
-@pytest.fixture(scope="module")
-def plate(tmp_path_factory: pytest.TempPathFactory) -> ie.Plate:
-    out = tmp_path_factory.mktemp("batch") / "plate.zarr"
-    ie.make_sample_plate(out, rows=2, columns=3, fields=1, size=128)
-    return ie.open_plate(out)
-
-
-@pytest.fixture(scope="module")
-def roles(plate: ie.Plate):
-    return resolve_roles(plate.wells["A/1"].fields[0].channels)
 
 
 @pytest.fixture(scope="module")

@@ -29,18 +29,6 @@ TABLES = ("objects", "fields", "wells", "problems")
 
 
 @pytest.fixture(scope="module")
-def plate(tmp_path_factory: pytest.TempPathFactory) -> ie.Plate:
-    out = tmp_path_factory.mktemp("store") / "plate.zarr"
-    ie.make_sample_plate(out, rows=2, columns=3, fields=1, size=128)
-    return ie.open_plate(out)
-
-
-@pytest.fixture(scope="module")
-def roles(plate: ie.Plate):
-    return resolve_roles(plate.wells["A/1"].fields[0].channels)
-
-
-@pytest.fixture(scope="module")
 def analysed(plate: ie.Plate, roles):
     """The plate analysed into its default store (beside it), with the default parameters."""
     run = analyze_plate(plate, roles, workers=2)
