@@ -20,6 +20,7 @@ class InstantBrowser:
         self.plate, self.layout = plate, None  # no layout: no calls layer is drawn
         self.state = BrowserState()
         self.link = SimpleNamespace(alive=False)
+        self.analysis_view = SimpleNamespace(wells=None)  # no analysis results
 
     def show_well(self, key: str) -> str:
         self.state.mode, self.state.well, self.state.pending = "well", key, None

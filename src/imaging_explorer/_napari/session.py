@@ -1,5 +1,5 @@
 """The per-viewer registry: each napari viewer has one session holding its plate browser and,
-once the Review dock is open, its review.
+once the Review dock is open, its review, and once the Analysis dock is open, its analysis.
 
 Everything that needs "the browser of this viewer" (the reader, docks, hotkeys, tests) asks
 here. Sessions are kept weakly: closing a viewer frees them.
@@ -27,6 +27,7 @@ class Session:
         self.review_dock: Any = None  # the Review dock widget, while it is open
         self.wired = False  # docks and notifications connected (see docks.attach)
         self.review_keys_installed = False
+        self.analysis: Any = None  # heatmap and run (analysis.viewer_analysis), once the Analysis dock opened
 
 
 _SESSIONS: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()

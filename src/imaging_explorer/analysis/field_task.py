@@ -136,11 +136,13 @@ def _local_reads() -> Iterator[None]:
 
 
 def _on_distributed_worker() -> bool:
-    distributed = sys.modules.get("distributed")
-    if distributed is None:
+    # dask imports distributed lazily inside a compute: another field's thread may see it half
+    # imported (no get_worker yet), and then this is no cluster worker either
+    get_worker = getattr(sys.modules.get("distributed"), "get_worker", None)
+    if get_worker is None:
         return False
     try:
-        distributed.get_worker()
+        get_worker()
     except ValueError:
         return False
     return True

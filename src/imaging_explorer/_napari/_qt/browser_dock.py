@@ -28,6 +28,7 @@ from imaging_explorer.plate import well_name
 from ..browser.hotkeys import BROWSER_KEYS
 from ..browser.platemap_text import compound_line
 from ..browser.problems import plate_problems
+from ..browser.readouts_text import well_line
 from ..keys import help_text
 from ..session import browser_for
 from .channel_panel import ChannelPanel
@@ -65,6 +66,7 @@ class BrowserDock(QWidget):
             (self.ctrl.overview_progress, self._progress),
             (self.ctrl.platemap_changed, self._show_compound),
             (self.ctrl.problems_changed, self._show_problems),
+            (self.ctrl.analysis_view.changed, self._show_readouts),
         ])
         if self.ctrl.plate is not None:
             self._plate_opened()
@@ -115,6 +117,10 @@ class BrowserDock(QWidget):
         self.review_button.clicked.connect(lambda: self.open_review())
         row.addWidget(self.review_button)
         layout.addLayout(row)
+        self.readouts = QLabel("")  # the well's analysis readouts, when there are results
+        self.readouts.setWordWrap(True)
+        self.readouts.setVisible(False)
+        layout.addWidget(self.readouts)
 
     def _build_well(self, layout: QVBoxLayout) -> None:
         """The well grid, field choice and tiling, how labels are drawn."""
@@ -234,6 +240,7 @@ class BrowserDock(QWidget):
         key = state.asked_well
         self.grid.select_well(key)
         self._show_compound()
+        self._show_readouts()
         self.field_box.blockSignals(True)
         self.tile_box.blockSignals(True)
         try:
@@ -249,6 +256,12 @@ class BrowserDock(QWidget):
         state = self.ctrl.state
         self.compound.setText(compound_line(state.platemap, state.asked_well, state.platemap_error,
                                             state.platemap_loading))
+
+    def _show_readouts(self) -> None:
+        analysis, key = self.ctrl.analysis_view, self.ctrl.state.asked_well
+        text = well_line(analysis.well(key), analysed=analysis.wells is not None) if key is not None else ""
+        self.readouts.setText(text)
+        self.readouts.setVisible(bool(text))
 
     def _field_chosen(self, value: int) -> None:
         key = self.ctrl.state.asked_well

@@ -41,6 +41,7 @@ from ..review.calls_layer import CALL_COLORS
 from ..review.hotkeys import CALL_KEYS, REVIEW_KEYS, install_review_keys
 from ..review.model import ReviewModel
 from ..review.queue import QUEUES
+from ..review.queue_order import QUEUE_ORDER, readout_columns
 from ..session import session_for
 from .call_form import CallForm
 from .signals import connect_while_alive
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 POLL_INTERVAL_MS = 2000
 HISTORY_HEIGHT = 160  # px, the history list at most (it scrolls)
 CONFLICTS_HEIGHT = 100
+ORDER_TEXT = "queue order (plate map)"  # the queue's own order in the "order by" choice
 MIN_HEIGHT = 280  # px the dock takes at least when it opens: name, where, the call buttons, undo
 
 
@@ -96,6 +98,7 @@ class ReviewDock(QWidget):
             (model.queue_position, self.queue_label.setText),
             (model.draft_loaded, self.form.load),
             (model.failure, notify),
+            (session.browser.analysis_view.changed, self._fill_order),
         ], on_destroyed=lambda: _forget(session, model))
         session.review, session.review_dock = model, self
         install_review_keys(viewer, session)
@@ -188,6 +191,7 @@ class ReviewDock(QWidget):
         row.addWidget(self.queue_box, 1)
         row.addWidget(self.queue_label)
         layout.addLayout(row)
+        self._build_order(layout)
         self.show_calls = self._option_box("calls on the overview", "a coloured frame per called well",
                                            "show_calls")
         layout.addWidget(self.show_calls)
@@ -195,6 +199,39 @@ class ReviewDock(QWidget):
             "show all reviewers (consensus)", "calls layer: the majority call of all reviewers per well, wells "
             "where reviewers disagree framed in magenta (instead of your own calls)", "consensus_view")
         layout.addWidget(self.show_consensus)
+
+    def _build_order(self, layout: QVBoxLayout) -> None:
+        """The queue's order: its own, or by a readout of the analysis (filled when results come)."""
+        row = QHBoxLayout()
+        self.order_box = QComboBox()
+        self.order_box.setToolTip("walk the queue in its own order, or by a readout of the plate's analysis")
+        self.order_box.currentIndexChanged.connect(self._order_chosen)
+        self.descending_box = self._option_box("highest first", "order by the readout, highest value first "
+                                               "(wells without a value come last either way)", "descending")
+        row.addWidget(QLabel("order by"))
+        row.addWidget(self.order_box, 1)
+        row.addWidget(self.descending_box)
+        layout.addLayout(row)
+        self._fill_order()
+
+    def _fill_order(self) -> None:
+        """The readout columns of the results on screen; the choice kept while it exists."""
+        columns = readout_columns(self.model.ctrl.analysis_view.wells)
+        chosen = self.model.options.order_by if self.model.options.order_by in columns else QUEUE_ORDER
+        self.order_box.blockSignals(True)
+        try:
+            self.order_box.clear()
+            self.order_box.addItem(ORDER_TEXT, QUEUE_ORDER)
+            for column in columns:
+                self.order_box.addItem(column, column)
+            self.order_box.setCurrentIndex(max(0, self.order_box.findData(chosen)))
+        finally:
+            self.order_box.blockSignals(False)
+        self.order_box.setEnabled(bool(columns))
+        self.model.options.order_by = chosen
+
+    def _order_chosen(self, index: int) -> None:
+        self.model.options.order_by = str(self.order_box.itemData(index) or QUEUE_ORDER)
 
     def _build_lists(self, layout: QVBoxLayout) -> None:
         self.status = QLabel("opening the annotation store…")

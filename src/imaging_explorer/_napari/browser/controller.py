@@ -16,6 +16,8 @@ from psygnal import Signal
 from imaging_explorer.overview import plate_layout
 from imaging_explorer.plate import parse_well_name, step_well, well_name
 
+from .analysis_link import AnalysisLink
+from .analysis_view import AnalysisView
 from .channel_sync import ChannelSync
 from .hotkeys import install_browser_keys
 from .hover import describe_position, install_hover_refresh
@@ -30,10 +32,12 @@ from .state import BrowserState, Target
 from .view_fit import ViewFitter
 from .viewer_link import ViewerLink
 from .well_layers import WellLayers
-from .well_loading import LoadFailure, WellView, guarded_load_well
+from .well_loading import MEMORY_BUDGET, LoadFailure, WellView, guarded_load_well
 from .workers import start_worker
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import napari
     from napari.types import LayerDataTuple
 
@@ -73,6 +77,9 @@ class PlateController:
         self.guard = LayerGuard(self.link)
         self.fitter = ViewFitter(self.link, self._view_layers)
         self.opener = PlateOpener(self.link, self.open_plate, self.notice.emit, self.view_changed.emit)
+        self.analysis = AnalysisLink(self.notice.emit)  # the open plate's analysis results
+        self.hover_parts: list[Callable[[tuple[float, ...]], str]] = []  # more hover text from other layers
+        self.analysis_view = AnalysisView(self)  # their per-well table; the well re-read when they change
         install_pointer(viewer, self)
         install_hover_refresh(self)
         install_browser_keys(viewer, self)
@@ -110,6 +117,7 @@ class PlateController:
         self.overview.finished.connect(self._overview_finished)
         self.state.platemap_loading = True
         load_platemap(plate, self.set_platemap)
+        self.analysis.load(plate)
         return self.overview.layer_data
 
     def set_platemap(self, plate: Plate, platemap: Any, error: str = "") -> None:
@@ -163,6 +171,7 @@ class PlateController:
             self.well_layers.clear()
         self.plate = self.layout = self.view = self.overview = None
         self._fitted = False
+        self.analysis.clear()
         self.state.reset()
         self.stats.clear()
 
@@ -207,8 +216,10 @@ class PlateController:
 
     def describe(self, position: tuple[float, ...]) -> str:
         """Hover text for a world position in the current view (cheap; no reads)."""
-        return describe_position(self.state, self.plate, self.layout, self.view, self.well_layers.labels,
+        text = describe_position(self.state, self.plate, self.layout, self.view, self.well_layers.labels,
                                  self.stats, position)
+        extra = [part for hover in self.hover_parts if (part := hover(position))]  # e.g. the heatmap's value
+        return " · ".join([text, *extra]) if text and extra else text
 
     # ------------------------------------------------------------------ navigation
 
@@ -306,7 +317,7 @@ class PlateController:
         self.view_changed.emit()
         if self.prefetch.take(target, lambda view: self._apply(gen, view, target.well)):
             return
-        self._worker = start_worker(guarded_load_well, self.plate, *target,
+        self._worker = start_worker(guarded_load_well, self.plate, *target, MEMORY_BUDGET, self.analysis.results,
                                     returned=lambda view: self._apply(gen, view, target.well),
                                     errored=lambda exc: self._failed(gen, target.well, exc))
 
@@ -336,12 +347,13 @@ class PlateController:
         self.state.failed_wells.pop(view.key, None)
         if view.problems:
             self._fields_blank(view)
+        self.analysis_view.loaded(view)
         self.loading_changed.emit(False)
         self.view_changed.emit()
         measure_labels(view, self.stats)
         following = step_well(self.plate, view.key, 1)
         if following != view.key and following is not None:
-            self.prefetch.start(self.plate, Target(following, 0, self.state.tiled))
+            self.prefetch.start(self.plate, Target(following, 0, self.state.tiled), self.analysis.results)
 
     def _fields_blank(self, view: WellView) -> None:
         """Some fields of the well on screen could not be read: shown blank, the user told why."""

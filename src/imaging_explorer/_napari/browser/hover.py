@@ -3,7 +3,8 @@
 Overview: the well and field (and why a well or field is missing). Well view: the field,
 and for each labels layer the object's id, area (µm² when the field's axes have length units,
 else pixels) and mean intensity per channel (from the measurements the controller computed for
-the field on screen, when they are ready). When the view changes under a resting cursor (a key
+the field on screen, when they are ready); over the analysis' segmentation, the cell's readouts
+from the objects table (indexed per field when the well loaded). When the view changes under a resting cursor (a key
 opened another well, Home), :func:`refresh_hover` describes the point again.
 """
 
@@ -13,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from imaging_explorer.plate import well_name
 
+from .analysis_labels import is_analysis
 from .label_stats import MEASURED_LEVEL
 from .platemap_text import compound_short
 from .pointer import patch_status
+from .readouts_text import cell_text
 
 if TYPE_CHECKING:
     from imaging_explorer.overview import OverviewLayout
@@ -89,11 +92,17 @@ def describe_well(
     if fld is None:
         return view.name
     parts = [f"{view.name} · field {fld.index + 1 if isinstance(fld.index, int) else '?'}"]
+    cells: set[int] = set()  # a cell and its nucleus share their id: its readouts are said once
     for name, layer in labels_layers.items():
         if not layer.visible:
             continue
         label = _label_id(layer.get_value(position, world=True))
         if not label:
+            continue
+        if is_analysis(name):
+            if label not in cells:
+                cells.add(label)
+                parts.append(_analysed_cell(view, fld, name, label))
             continue
         table = stats.get((fld.path, name))
         row = _lookup(table, label)
@@ -104,6 +113,16 @@ def describe_well(
         values += [f"{k[5:]} {float(v):.1f}" for k, v in row.items() if str(k).startswith("mean_")]
         parts.append(f"{name} {label}: " + ", ".join(values))
     return " · ".join(parts)
+
+
+def _analysed_cell(view: WellView, fld: Any, name: str, label: int) -> str:
+    """A cell of the analysis' segmentation with its readouts (looked up in the view's index)."""
+    from imaging_explorer.analysis.units import pixel_area_um2
+
+    row = view.readouts.get(fld.path, {}).get(label)
+    if row is None:
+        return f"{name} {label}"
+    return cell_text(label, row, pixel_area_um2(fld, 0))  # the analysis measures full-resolution pixels
 
 
 def _lookup(table: Any, label: int) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from .analysis_labels import is_analysis
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ def measure_labels(view: WellView, stats: dict[StatsKey, Any]) -> Any:
     returns the worker (None when there is nothing to do)."""
     from imaging_explorer.analysis.regions import field_label_stats
 
-    todo = [(fld, spec.name) for fld in view.fields for spec in view.layers
-            if spec.kind == "labels" and (fld.path, spec.name) not in stats]
+    todo = [(fld, spec.name) for fld in view.fields for spec in view.layers  # the analysis has its own tables
+            if spec.kind == "labels" and not is_analysis(spec.name) and (fld.path, spec.name) not in stats]
     if not todo:
         return None
 

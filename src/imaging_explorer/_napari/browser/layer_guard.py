@@ -80,8 +80,10 @@ class LayerGuard:
 
     def _activated(self, event: Any) -> None:
         layer, arrived = event.value, self._arrived() if self._arrived is not None else None
-        if layer is None or layer is not arrived:  # (a listener of the insertion may activate another first)
-            self._before = weakref.ref(layer) if layer is not None else None
+        if layer is None:  # napari clears the active layer before activating a new one: keep the one before
+            return
+        if layer is not arrived:  # (a listener of the insertion may activate another first)
+            self._before = weakref.ref(layer)
             return
         self._arrived = None
         from qtpy.QtCore import QTimer

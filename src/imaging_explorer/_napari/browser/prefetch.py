@@ -16,10 +16,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .well_loading import LoadFailure, guarded_load_well
+from .well_loading import MEMORY_BUDGET, LoadFailure, guarded_load_well
 from .workers import start_worker
 
 if TYPE_CHECKING:
+    from imaging_explorer.analysis.results_store import AnalysisResults
     from imaging_explorer.plate import Plate
 
     from .state import Target
@@ -71,10 +72,12 @@ class WellPrefetch:
         self._view: WellView | None = None
         self._waiter: Callable[[WellView], None] | None = None
 
-    def start(self, plate: Plate, target: Target) -> None:
+    def start(self, plate: Plate, target: Target, analysis: AnalysisResults | None = None) -> None:
+        """Read ``target`` ahead (with ``analysis``' segmentations: results that change later
+        make the owner cancel this read)."""
         self.cancel()
         self._target = target
-        self._worker = start_worker(guarded_load_well, plate, *target,
+        self._worker = start_worker(guarded_load_well, plate, *target, MEMORY_BUDGET, analysis,
                                     returned=lambda view, t=target: self._done(t, view))
 
     def _done(self, target: Target, view: Any) -> None:

@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING, Any
 from imaging_explorer.ngff import axis_roles
 from imaging_explorer.overview.layout import tile_grid
 
+from .analysis_labels import read_analysis
+
 if TYPE_CHECKING:
+    from imaging_explorer.analysis.results_store import AnalysisResults
     from imaging_explorer.plate import Field, Plate
 
 #: Pixel data of a well view up to this many bytes is read into memory in the worker;
@@ -57,6 +60,8 @@ class WellView:
     origin: tuple[float, float] = (0.0, 0.0)  # world (y, x) of the top-left tile
     layers: list[LayerSpec] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)  # field path -> why its pixels are blank
+    readouts: dict[str, dict[int, dict]] = field(default_factory=dict)  # field path -> label -> analysis row
+    analysis_error: str = ""  # why the analysis results of the well could not be shown
 
     def field_at(self, y: float, x: float) -> Field | None:
         """The field under a world point (y, x of the displayed plane), else None."""
@@ -144,9 +149,13 @@ def guarded_load_well(*args: Any, **kwargs: Any) -> Generator[None, None, WellVi
 
 
 def load_well(
-    plate: Plate, key: str, field_index: int = 0, tiled: bool = False, budget: int | None = MEMORY_BUDGET
+    plate: Plate, key: str, field_index: int = 0, tiled: bool = False, budget: int | None = MEMORY_BUDGET,
+    analysis: AnalysisResults | None = None,
 ) -> Generator[None, None, WellView]:
     """Prepare a well view; a generator that yields between steps and returns the view.
+
+    ``analysis``: results whose segmentations are added after the plate's labels, with the
+    cells' readouts for the hover text (:mod:`.analysis_labels`).
 
     Raises whatever the store raises (unreadable chunk, lost connection): the caller
     reports it and marks the well.
@@ -159,16 +168,21 @@ def load_well(
     tiled = len(fields) > 1
     view = WellView(key, well.name, field_index, tiled, fields)
     plate.load_arrays(fields)  # every level's array document, one batch (opening read one level)
+    extra: dict[str, dict[str, Any]] = {}
+    if analysis is not None:
+        extra, view.readouts, view.analysis_error = read_analysis(analysis, key, fields)
+        yield
     per_field: list[dict[tuple[str, str], tuple]] = []
     for fld in fields:
         specs: dict[tuple[str, str], tuple] = {}
-        _, c = axis_info(fld)
         n_channels = fld.channel_count
         for i in range(n_channels):
             ch_name = fld.channels[i].name if i < len(fld.channels) else f"channel {i}"
             specs[("image", ch_name)] = _specs_of(fld, ch_name, "image", i)
         yield
         for label_name, labels in fld.labels.items():  # label metadata: read here, not in the GUI
+            specs[("labels", label_name)] = _specs_of(labels, label_name, "labels")
+        for label_name, labels in extra.get(fld.path, {}).items():  # (y, x): napari aligns the last axes
             specs[("labels", label_name)] = _specs_of(labels, label_name, "labels")
         per_field.append(specs)
         yield

@@ -24,8 +24,16 @@ from imaging_explorer.plate import well_name
 from .calls_layer import consensus_calls, draw_calls
 from .config import load_review_config, save_review_config
 from .jobs import Snapshot, StoreJobs, platemap_job, poll_job, snapshot
+from .options import ReviewOptions
 from .queue import queue_step, queue_wells
-from .text import agreement_text, conflict_entry, conflicts_heading, history_entry, where_text
+from .queue_order import order_by_readout
+from .text import (
+    agreement_text,
+    conflict_entry,
+    conflicts_heading,
+    history_entry,
+    where_text,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,18 +49,6 @@ class CallDraft:
     tags: list[str] = field(default_factory=list)
     confidence: int | None = None
     note: str = ""
-
-
-@evented
-@dataclass
-class ReviewOptions:
-    """The reviewer's choices; name, auto-advance and the consensus view are remembered."""
-
-    reviewer: str = ""
-    auto_advance: bool = True
-    queue: str = "all wells"
-    show_calls: bool = True
-    consensus_view: bool = False
 
 
 class ReviewModel:
@@ -139,9 +135,8 @@ class ReviewModel:
         return True
 
     def call(self, call: str) -> bool:
-        """Call the well on screen (hit, candidate, reject, unsure) with the draft's tags,
-        confidence and note; the write runs in a worker. Returns False (and says why) when
-        the call cannot be made now."""
+        """Call the well on screen (hit, candidate, reject, unsure) with the draft's tags, confidence
+        and note; the write runs in a worker. False (and says why) when it cannot be made now."""
         if call not in CALLS:
             raise ValueError(f"call {call!r} is not one of {', '.join(CALLS)}")
         well = self.review_well()
@@ -165,8 +160,7 @@ class ReviewModel:
         return True
 
     def undo(self) -> bool:
-        """Undo your latest call on the well on screen; right after an auto-advance, go back
-        to the well just called and undo that one."""
+        """Undo your latest call on the well on screen (right after an auto-advance: the well just called)."""
         well = self.review_well()
         if (well is None or well not in self.my_calls()) and self._last_call_well is not None \
                 and self.ctrl.plate is not None:
@@ -193,7 +187,9 @@ class ReviewModel:
 
     def queue(self, just_called: str | None = None) -> list[str]:
         """The wells of the chosen review queue, in review order."""
-        return queue_wells(self.ctrl.plate, self.ctrl.state.platemap, self.options.queue, self.my_calls(), just_called)
+        wells = queue_wells(self.ctrl.plate, self.ctrl.state.platemap, self.options.queue, self.my_calls(), just_called)
+        readouts = self.ctrl.analysis_view.wells
+        return order_by_readout(wells, readouts, self.options.order_by, self.options.descending)
 
     def step_queue(self, step: int = 1, just_called: str | None = None) -> str | None:
         """Open the next (previous) well of the queue after the well on screen; None at its end."""
