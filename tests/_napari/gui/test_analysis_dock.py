@@ -142,3 +142,22 @@ def test_a_role_that_cannot_be_resolved_is_shown_not_raised(make_napari_viewer, 
     assert not dock.analysis.run.running
     assert "both nuclei and cell" in dock.status.text()
     assert notices and notices[-1][0] == "error"
+
+
+def test_the_dock_and_the_command_line_run_the_same_analysis(make_napari_viewer, tiny_plate, open_plate_in,
+                                                             qtbot) -> None:
+    import pandas as pd
+
+    from imaging_explorer.cli import main
+
+    assert main(["analyze", str(tiny_plate)]) == 0
+    wells = pd.read_parquet(tiny_plate.parent / "tiny.analysis" / "wells.parquet")
+    viewer = make_napari_viewer()
+    ctrl = open_plate_in(viewer, tiny_plate)
+    qtbot.waitUntil(lambda: ctrl.analysis.results is not None, timeout=20000)  # found when the plate opened
+    dock = _open_dock(viewer)
+    dock.start()  # the form's defaults
+    qtbot.waitUntil(lambda: dock.analysis.run.last is not None, timeout=40000)
+    run = dock.analysis.run.last
+    assert (run.computed, run.skipped, run.failed) == (0, 5, [])  # the same parameters: every field was done
+    pd.testing.assert_frame_equal(ctrl.analysis.results.wells, wells)
