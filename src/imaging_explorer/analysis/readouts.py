@@ -188,26 +188,21 @@ def field_row(objects: pd.DataFrame, nuclei_count: int, stack: np.ndarray, chann
     return row
 
 
-def _weighted(values: pd.Series, weights: pd.Series) -> float:
-    ok = values.notna() & (weights > 0)
-    return float(np.average(values[ok], weights=weights[ok])) if ok.any() else np.nan
+def _weighted_mean(fields: pd.DataFrame, keys: list[str], column: str, weight: str) -> pd.Series:
+    """Per group: the mean of ``column`` weighted by ``weight`` over rows with a value and a weight."""
+    ok = fields[column].notna() & (fields[weight] > 0)
+    w = fields[weight].where(ok, 0).astype(float)
+    num = (fields[column].where(ok, 0).astype(float) * w).groupby([fields[k] for k in keys], sort=False).sum()
+    den = w.groupby([fields[k] for k in keys], sort=False).sum()
+    return (num / den.where(den > 0)).astype(float)
 
 
-def _well_row(group: pd.DataFrame) -> dict[str, Any]:
-    row: dict[str, Any] = {"field_count": len(group)}
-    for name in COUNTS:
-        row[name] = group[name].sum() if group[name].notna().all() else pd.NA
-    cells = group["cell_count"].sum()
-    known = row["infected_count"] is not pd.NA and cells > 0
-    row["infected_fraction"] = float(row["infected_count"]) / cells if known else np.nan
-    for column in group.columns:
-        if column.startswith("mean_") or column == "area_mean_px":
-            row[column] = _weighted(group[column], group["cell_count"])
-        elif column == "nucleus_area_mean_px":
-            row[column] = _weighted(group[column], group["nuclei_count"])
-        elif column.startswith("saturated_fraction") or column == "focus":
-            row[column] = float(group[column].mean())
-    return row
+def _summed(fields: pd.DataFrame, keys: list[str], name: str) -> pd.Series:
+    """Per group: the sum of a count, NA when a field of the group has none (no pathogen channel)."""
+    by = [fields[k] for k in keys]
+    sums = fields[name].groupby(by, sort=False).sum()
+    unknown = fields[name].isna().groupby(by, sort=False).any()
+    return sums.astype("Int64").mask(unknown)  # nullable integers, whether or not one is unknown
 
 
 def well_table(fields: pd.DataFrame) -> pd.DataFrame:
@@ -219,6 +214,21 @@ def well_table(fields: pd.DataFrame) -> pd.DataFrame:
     With a ``t`` column there is one row per well and time point.
     """
     keys = ["well", "t"] if "t" in fields.columns else ["well"]
-    rows = [dict(zip(keys, key if isinstance(key, tuple) else (key,))) | _well_row(group)
-            for key, group in fields.groupby(keys, sort=False)]
-    return pd.DataFrame(rows, columns=None if rows else [*keys, "field_count", *COUNTS, "infected_fraction"])
+    if fields.empty:
+        return pd.DataFrame(columns=[*keys, "field_count", *COUNTS, "infected_fraction"])
+    by = [fields[k] for k in keys]  # grouped column-wise: ~13 ms per well row by row, 1536 wells in seconds
+    out = fields.groupby(by, sort=False).size().rename("field_count").to_frame()
+    for name in COUNTS:
+        out[name] = _summed(fields, keys, name)
+    cells = pd.to_numeric(out["cell_count"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    infected = pd.to_numeric(out["infected_count"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["infected_fraction"] = np.where(cells > 0, infected / cells, np.nan)
+    for column in fields.columns:
+        if column.startswith("mean_") or column == "area_mean_px":
+            out[column] = _weighted_mean(fields, keys, column, "cell_count")
+        elif column == "nucleus_area_mean_px":
+            out[column] = _weighted_mean(fields, keys, column, "nuclei_count")
+        elif column.startswith("saturated_fraction") or column == "focus":
+            out[column] = fields[column].astype(float).groupby(by, sort=False).mean()
+    return out.reset_index()
