@@ -83,7 +83,7 @@ def test_a_failed_field_is_listed_and_exits_1(plate, capsys, monkeypatch, tmp_pa
     def broken(field, *args, **kwargs):
         raise ValueError(f"cannot read {field.path}")
 
-    monkeypatch.setattr(field_task, "analyze_field", broken)
+    monkeypatch.setattr(field_task, "analyze_times", broken)
     assert main(["analyze", str(plate), "--out", str(tmp_path / "r"), "--workers", "1"]) == 1
     captured = capsys.readouterr()
     assert "field A/1/0 failed: ValueError: cannot read A/1/0" in captured.err
@@ -97,7 +97,7 @@ def test_ctrl_c_stops_between_fields_and_a_second_run_resumes(plate, capsys, mon
     import os
     import signal
 
-    real, calls = field_task.analyze_field, []
+    real, calls = field_task.analyze_times, []
 
     def interrupted(field, *args, **kwargs):
         calls.append(field.path)
@@ -105,7 +105,7 @@ def test_ctrl_c_stops_between_fields_and_a_second_run_resumes(plate, capsys, mon
             os.kill(os.getpid(), signal.SIGINT)  # as the user pressing Ctrl-C during the second field
         return real(field, *args, **kwargs)
 
-    monkeypatch.setattr(field_task, "analyze_field", interrupted)
+    monkeypatch.setattr(field_task, "analyze_times", interrupted)
     out = str(tmp_path / "r")
     assert main(["analyze", str(plate), "--out", out, "--workers", "1"]) == 130
     err = capsys.readouterr().err
@@ -133,7 +133,7 @@ def test_every_bad_option_is_one_error_line(plate, analysed, capsys, monkeypatch
     assert "given for both nuclei and pathogen" in line
     assert "--z (max or a plane index) must be a whole number, got 'top'" in _error(capsys, ["analyze", p, "--z", "top"])
     assert "--z 2: the fields have 1 z plane(s)" in _error(capsys, ["analyze", p, "--z", "2"])
-    assert "--t must be at least 0, got -1" in _error(capsys, ["analyze", p, "--t", "-1"])
+    assert "--t (all or a time point) must be at least 0, got -1" in _error(capsys, ["analyze", p, "--t", "-1"])
     assert "--t 1: the fields have 1 t plane(s)" in _error(capsys, ["analyze", p, "--t", "1"])
     assert "--workers must be at least 1, got 0" in _error(capsys, ["analyze", p, "--workers", "0"])
     assert "has its own workers" in _error(capsys, ["analyze", p, "--scheduler", "tcp://h:1", "--processes"])

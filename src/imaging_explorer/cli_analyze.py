@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 if TYPE_CHECKING:
     from .analysis.batch import BatchRun
@@ -58,7 +58,8 @@ def add_parser(sub: Any) -> None:
         a.add_argument(f"--{role}-channel", metavar="X", help=f"the {role} channel: its name (e.g. {example}), "
                        "its display name or its index; default: guessed from the channel names")
     a.add_argument("--z", default="max", metavar="max|N", help="z-stacks: maximum projection (default) or plane N")
-    a.add_argument("--t", default="0", metavar="N", help="time series: the time point to analyse (default 0)")
+    a.add_argument("--t", default="0", metavar="N|all",
+                   help="time series: the time point to analyse (default 0), or all (every time point)")
     a.add_argument("--overwrite", action="store_true",
                    help="replace results made with other parameters or for another plate (default: refuse)")
 
@@ -77,7 +78,11 @@ def _z(text: str) -> ZChoice:
     return "max" if text.strip().lower() == "max" else _count(text, "--z (max or a plane index)", 0)
 
 
-def _check_planes(field: Field, z: int | str, t: int) -> None:
+def _t(text: str) -> int | Literal["all"]:
+    return "all" if text.strip().lower() == "all" else _count(text, "--t (all or a time point)", 0)
+
+
+def _check_planes(field: Field, z: int | str, t: int | str) -> None:
     """Refuse a z plane or time point the plate's first field lacks, before any field runs."""
     shape, roles = field.shape, field.roles
     sizes = {"t": 1 if roles.t is None else shape[roles.t], "z": 1 if roles.z is None else shape[roles.z]}
@@ -173,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     from .analysis.field_analysis import AnalysisParams
 
     workers = None if args.workers is None else _count(args.workers, "--workers", 1)
-    z, t = _z(args.z), _count(args.t, "--t", 0)
+    z, t = _z(args.z), _t(args.t)
     if args.scheduler and importlib.util.find_spec("distributed") is None:
         raise ValueError("--scheduler needs the dask 'distributed' package: pip install distributed")
     plate = _open(args.location)

@@ -30,13 +30,13 @@ def clean(plate: ie.Plate, roles, tmp_path_factory: pytest.TempPathFactory):
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The fields analyse_field is called for (threads only: this process)."""
     calls: list[str] = []
-    real = field_task.analyze_field
+    real = field_task.analyze_times
 
     def counting(field, *args, **kwargs):
         calls.append(field.path)
         return real(field, *args, **kwargs)
 
-    monkeypatch.setattr(field_task, "analyze_field", counting)
+    monkeypatch.setattr(field_task, "analyze_times", counting)
     return calls
 
 
@@ -75,14 +75,14 @@ def test_resume_after_an_interruption_computes_only_the_rest(plate, roles, clean
 
 
 def test_a_failing_field_costs_only_itself(plate, roles, clean, monkeypatch, tmp_path):
-    real = field_task.analyze_field
+    real = field_task.analyze_times
 
     def flaky(field, *args, **kwargs):
         if field.path == "A/2/0":
             raise RuntimeError("disk on fire\nsecond line")
         return real(field, *args, **kwargs)
 
-    monkeypatch.setattr(field_task, "analyze_field", flaky)
+    monkeypatch.setattr(field_task, "analyze_times", flaky)
     reported = []
     run = analyze_plate(plate, roles, out=tmp_path / "r", workers=2, progress=lambda d, n, o: reported.append(o))
     assert [o.path for o in run.failed] == ["A/2/0"] and run.computed == 4
@@ -93,7 +93,7 @@ def test_a_failing_field_costs_only_itself(plate, roles, clean, monkeypatch, tmp
     assert problems["field"].tolist()[0] == 0
     assert "A/2/0" not in set(run.results.fields["path"]) and len(run.results.fields) == 4
     assert "A/2" not in set(run.results.objects["well"]) and "A/2" not in set(run.results.wells["well"])
-    monkeypatch.setattr(field_task, "analyze_field", real)
+    monkeypatch.setattr(field_task, "analyze_times", real)
     again = analyze_plate(plate, roles, out=tmp_path / "r", workers=2)  # the failed field is tried again
     assert (again.skipped, again.computed, again.failed) == (4, 1, [])
     assert_same_tables(again.results, clean)

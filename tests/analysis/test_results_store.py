@@ -189,8 +189,8 @@ def test_rewriting_a_field_replaces_its_labels_whole(tmp_path):
     assert transforms == [{"type": "scale", "scale": [0.5, 0.25]}, {"type": "translation", "translation": [0.0, 10.0]}]
     assert attrs["ome"]["multiscales"][0]["axes"] == [{"name": "y", "type": "space", "unit": "micrometer"},
                                                       {"name": "x", "type": "space"}]
-    with pytest.raises(ValueError, match="label images are \\(y, x\\)"):
-        write_field_labels(root, "C/7/f1", {"nuclei": np.zeros((2, 2, 2))}, geometry, scratch)
+    with pytest.raises(ValueError, match="label images are \\(y, x\\) or \\(t, y, x\\)"):
+        write_field_labels(root, "C/7/f1", {"nuclei": np.zeros((2, 2, 2, 2))}, geometry, scratch)
 
 
 def test_label_chunks_are_the_bytes_zarr_python_writes(tmp_path):

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .channel_roles import ChannelRoles
-from .projection import ZChoice, channel_stack
+from .projection import ZChoice, channel_stack, time_points
 from .readouts import ReadoutParams, field_row, infection_threshold, object_table
 from .segmentation import SegmentationParams, segment_cells, segment_nuclei
 
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
     from ..plate import Field
 
-__all__ = ["AnalysisParams", "FieldResult", "analyze_field", "analyze_stack"]
+__all__ = ["EVERY_TIME_POINT", "AnalysisParams", "FieldResult", "analyze_field", "analyze_stack", "analyze_times"]
+
+EVERY_TIME_POINT: Literal["all"] = "all"
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class AnalysisParams:
     segmentation: SegmentationParams = dataclasses.field(default_factory=SegmentationParams)
     readout: ReadoutParams = dataclasses.field(default_factory=ReadoutParams)
     z: ZChoice = "max"  # a plane index, or the maximum projection over z
-    t: int = 0  # time point
+    t: int | Literal["all"] = 0  # a time point, or every time point ("all")
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +105,8 @@ def analyze_field(field: Field, roles: ChannelRoles, params: AnalysisParams | No
         The row starts with ``well``, ``field`` (the field's index in its well) and ``t``.
     """
     p = params or AnalysisParams()
+    if p.t == EVERY_TIME_POINT:
+        raise ValueError("analyze_field analyses one time point; analyze_times analyses every one")
     stack = channel_stack(field.levels[0], field.roles, z=p.z, t=p.t)
     names = [ch.name for ch in field.channels]
     if len(names) != stack.shape[0]:  # metadata that does not fit the array: number them
@@ -110,3 +114,14 @@ def analyze_field(field: Field, roles: ChannelRoles, params: AnalysisParams | No
     result = analyze_stack(stack, names, roles, p)
     where = well if well is not None else field.path.rpartition("/")[0]
     return dataclasses.replace(result, row={"well": where, "field": field.index, "t": p.t} | result.row)
+
+
+def analyze_times(field: Field, roles: ChannelRoles, params: AnalysisParams | None = None,
+                  well: str | None = None) -> list[FieldResult]:
+    """:func:`analyze_field` for the time point ``params.t``, or for each one when it is ``"all"``
+    (one result per time point, in order; each segmented on its own)."""
+    p = params or AnalysisParams()
+    if p.t != EVERY_TIME_POINT:
+        return [analyze_field(field, roles, p, well)]
+    times = time_points(tuple(field.levels[0].shape), field.roles)
+    return [analyze_field(field, roles, dataclasses.replace(p, t=t), well) for t in times]

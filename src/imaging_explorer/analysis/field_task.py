@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PlateError
-from .field_analysis import AnalysisParams, analyze_field
+from .field_analysis import AnalysisParams, analyze_times
 from .label_images import spatial_axes
 from .results_store import AnalysisStore
 
@@ -56,12 +56,12 @@ class FieldTask:
 
 @dataclass(frozen=True)
 class FieldOutcome:
-    """A finished field: its row (the fields table's), or the error that stopped it."""
+    """A finished field: its rows (the fields table's; one per time point), or the error that stopped it."""
 
     path: str
     well: str
     index: int
-    row: dict[str, Any] | None
+    rows: list[dict[str, Any]]
     error: str | None
     seconds: float
 
@@ -159,8 +159,8 @@ def run_field(task: FieldTask) -> FieldOutcome:
     try:
         with _local_reads():
             field = _field(task)
-            result = analyze_field(field, task.roles, task.params, well=task.well)
-        row = AnalysisStore(Path(task.store)).write_field(task.path, result, spatial_axes(field))
+            results = analyze_times(field, task.roles, task.params, well=task.well)
+        rows = AnalysisStore(Path(task.store)).write_field(task.path, results, spatial_axes(field))
     except Exception as e:  # noqa: BLE001 - one field's failure must cost only that field
-        return FieldOutcome(task.path, task.well, task.index, None, _one_line(e), time.perf_counter() - start)
-    return FieldOutcome(task.path, task.well, task.index, row, None, time.perf_counter() - start)
+        return FieldOutcome(task.path, task.well, task.index, [], _one_line(e), time.perf_counter() - start)
+    return FieldOutcome(task.path, task.well, task.index, rows, None, time.perf_counter() - start)

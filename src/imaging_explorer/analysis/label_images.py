@@ -6,10 +6,12 @@ The analysis store's ``labels.zarr`` mirrors the plate's field paths::
     labels.zarr/B/3/0/labels/nuclei/     "image-label" + "multiscales" (one level, "0")
     labels.zarr/B/3/0/labels/nuclei/0    uint32 (y, x)
 
-Axes. The analysis segments one 2-D image per field (one time point, z projected or one plane),
-so each label image has the axes ``y, x`` only, with the field's full-resolution y and x scale
-(and translation, and units) copied: a viewer places it over the field's image by its trailing
-y, x axes. Ids are the analysis' ids (a cell has its nucleus' id; the objects table's ``label``).
+Axes. The analysis segments one 2-D image per field and time point (z projected or one plane),
+so a label image has the axes ``y, x``, or ``t, y, x`` when every time point of a time series was
+analysed, with the field's full-resolution y and x (and t) scale, translation and units copied:
+a viewer places it over the field's image by its trailing axes (napari: the browser expands a
+``t, y, x`` image to the field's axes). Ids are the analysis' ids, per time point (a cell has its
+nucleus' id; the objects table's ``label`` with its ``t``).
 
 Chunks are 1024 x 1024 (the whole field up to that size: one read per field), blosc lz4 with
 byte shuffle as the sample plate's; all-zero chunks are left out (read as the fill value 0), as
@@ -53,23 +55,33 @@ _GROUP = {"zarr_format": 3, "node_type": "group", "attributes": {}}
 
 
 def spatial_axes(field: Field) -> dict[str, Any]:
-    """The field's y and x axes at full resolution: names, units, scale, translation."""
+    """The field's y and x axes at full resolution (units, scale, translation), and its t axis
+    as ``"t"`` (the same keys) when it has one (for ``t, y, x`` label images)."""
     roles = field.roles
     if roles.y is None or roles.x is None:
         raise ValueError(f"field {field.path} has no y and x axes (axes {field.axes})")
     scale, shift = field.scale(0), field.translation(0)
-    axes = [field.multiscale.axes[roles.y], field.multiscale.axes[roles.x]]
-    return {"units": [a.unit for a in axes], "scale": [scale[roles.y], scale[roles.x]],
-            "translation": [shift[roles.y], shift[roles.x]]}
+    axes = field.multiscale.axes
+
+    def of(*indices: int) -> dict[str, Any]:
+        return {"units": [axes[i].unit for i in indices], "scale": [scale[i] for i in indices],
+                "translation": [shift[i] for i in indices]}
+
+    return of(roles.y, roles.x) | ({"t": of(roles.t)} if roles.t is not None else {})
 
 
-def _label_attrs(name: str, geometry: dict[str, Any]) -> dict[str, Any]:
-    axes = []
-    for axis, unit in zip("yx", geometry["units"]):
-        axes.append({"name": axis, "type": "space", **({"unit": unit} if unit else {})})
-    transforms: list[dict[str, Any]] = [{"type": "scale", "scale": [float(s) for s in geometry["scale"]]}]
-    if any(geometry["translation"]):
-        transforms.append({"type": "translation", "translation": [float(t) for t in geometry["translation"]]})
+def _label_attrs(name: str, geometry: dict[str, Any], timed: bool) -> dict[str, Any]:
+    """NGFF 0.5 label attributes for (y, x), or (t, y, x) when ``timed``."""
+    time = geometry.get("t") or {"units": [None], "scale": [1.0], "translation": [0.0]}
+    axes_of = [("t", "time", time, 0)] if timed else []
+    axes_of += [("y", "space", geometry, 0), ("x", "space", geometry, 1)]
+    axes = [{"name": a, "type": kind, **({"unit": geo["units"][i]} if geo["units"][i] else {})}
+            for a, kind, geo, i in axes_of]
+    scales = [float(geo["scale"][i]) for _, _, geo, i in axes_of]
+    shifts = [float(geo["translation"][i]) for _, _, geo, i in axes_of]
+    transforms: list[dict[str, Any]] = [{"type": "scale", "scale": scales}]
+    if any(shifts):
+        transforms.append({"type": "translation", "translation": shifts})
     multiscale = {"name": name, "axes": axes, "datasets": [{"path": "0", "coordinateTransformations": transforms}]}
     return {"ome": {"version": NGFF_VERSION, "multiscales": [multiscale], "image-label": {}}}
 
@@ -102,32 +114,34 @@ def _ensure_parents(root: Path, field_path: str) -> Path:
 
 @functools.lru_cache(maxsize=64)
 def _array_doc(shape: tuple[int, ...], chunks: tuple[int, ...]) -> bytes:
-    """zarr-python's own ``zarr.json`` for a uint32 (y, x) label array of this shape (made once
-    per shape and process, in a temporary folder, then reused)."""
+    """zarr-python's own ``zarr.json`` for a uint32 (y, x) or (t, y, x) label array of this shape
+    (made once per shape and process, in a temporary folder, then reused)."""
     import zarr
     from zarr.codecs import BloscCodec
 
     with tempfile.TemporaryDirectory() as folder:
         zarr.create_array(folder, shape=shape, dtype="uint32", chunks=chunks, fill_value=0, zarr_format=3,
                           compressors=BloscCodec(cname=CNAME, clevel=CLEVEL, shuffle="shuffle"),
-                          dimension_names=("y", "x"))
+                          dimension_names=("t", "y", "x")[-len(shape):])
         return (Path(folder) / "zarr.json").read_bytes()
 
 
 def _chunks(image: np.ndarray, chunks: tuple[int, ...]) -> Iterator[tuple[str, bytes]]:
     """(key, bytes) of every chunk that is not all zero, as zarr-python writes them: the bytes
     codec (little-endian) then blosc; edge chunks padded with the fill value 0."""
+    import itertools
+
     import numcodecs
 
     codec = numcodecs.Blosc(cname=CNAME, clevel=CLEVEL, shuffle=numcodecs.Blosc.SHUFFLE, blocksize=0, typesize=4)
-    for i in range(0, image.shape[0], chunks[0]):
-        for j in range(0, image.shape[1], chunks[1]):
-            block = image[i:i + chunks[0], j:j + chunks[1]]
-            if not block.any():
-                continue  # read back as the fill value
-            if block.shape != chunks:
-                block = np.pad(block, [(0, c - n) for c, n in zip(chunks, block.shape)])
-            yield f"c/{i // chunks[0]}/{j // chunks[1]}", codec.encode(np.ascontiguousarray(block, dtype="<u4"))
+    for corner in itertools.product(*(range(0, n, c) for n, c in zip(image.shape, chunks))):
+        block = image[tuple(slice(i, i + c) for i, c in zip(corner, chunks))]
+        if not block.any():
+            continue  # read back as the fill value
+        if block.shape != chunks:
+            block = np.pad(block, [(0, c - n) for c, n in zip(chunks, block.shape)])
+        key = "/".join(str(i // c) for i, c in zip(corner, chunks))
+        yield f"c/{key}", codec.encode(np.ascontiguousarray(block, dtype="<u4"))
 
 
 def _write_labels_group(folder: Path, images: dict[str, np.ndarray], geometry: dict[str, Any]) -> None:
@@ -137,8 +151,8 @@ def _write_labels_group(folder: Path, images: dict[str, np.ndarray], geometry: d
     folder.mkdir(parents=True)
     _write_doc(folder, {"ome": {"version": NGFF_VERSION, "labels": list(images)}})
     for name, image in images.items():
-        _write_doc(folder / name, _label_attrs(name, geometry))
-        chunks = tuple(min(CHUNK_SIDE, n) for n in image.shape)
+        _write_doc(folder / name, _label_attrs(name, geometry, timed=image.ndim == 3))
+        chunks = (1,) * (image.ndim - 2) + tuple(min(CHUNK_SIDE, n) for n in image.shape[-2:])
         (folder / name / "0").mkdir(parents=True)
         (folder / name / "0" / "zarr.json").write_bytes(_array_doc(image.shape, chunks))
         for key, data in _chunks(image, chunks):
@@ -163,7 +177,7 @@ def write_field_labels(root: Path, field_path: str, images: dict[str, np.ndarray
     field_path
         The field's path in the plate, e.g. ``"B/3/0"`` (already checked safe by the plate).
     images
-        Label name -> (y, x) integer array (stored as uint32).
+        Label name -> (y, x) integer array, or (t, y, x) for every time point (stored as uint32).
     geometry
         From :func:`spatial_axes`.
     scratch
@@ -172,8 +186,8 @@ def write_field_labels(root: Path, field_path: str, images: dict[str, np.ndarray
     field_group = _ensure_parents(root, field_path)
     tmp = scratch / f"labels-{uuid.uuid4().hex}"
     for image in images.values():
-        if image.ndim != 2:
-            raise ValueError(f"field {field_path}: label images are (y, x), got shape {image.shape}")
+        if image.ndim not in (2, 3):
+            raise ValueError(f"field {field_path}: label images are (y, x) or (t, y, x), got shape {image.shape}")
     _write_labels_group(tmp, {k: np.asarray(v, dtype=np.uint32) for k, v in images.items()}, geometry)
     _swap_in(tmp, field_group / "labels", scratch)
 
@@ -201,7 +215,7 @@ def _swap_in(new: Path, target: Path, scratch: Path, attempts: int = 5) -> None:
 
 
 def label_arrays(root: Path, field_path: str) -> dict[str, zarr.Array]:
-    """The label images of one field (lazy zarr arrays, (y, x)), by name.
+    """The label images of one field (lazy zarr arrays, (y, x) or (t, y, x)), by name.
 
     Raises
     ------

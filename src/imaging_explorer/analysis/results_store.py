@@ -5,7 +5,8 @@ Layout (DESIGN.md "Analysis outputs"; the folder from :mod:`.output_location`)::
     plate.analysis/
       analysis.json       the plate (location, fingerprint) and the parameters; written first
       labels.zarr/        OME-Zarr label images per field (:mod:`.label_images`)
-      parts/B/3/0.parquet one finished field: its objects, its field row in the file's metadata
+      parts/B/3/0.parquet one finished field: its objects, its field rows (one per time point) in
+                          the file's metadata
       objects.parquet     one row per cell:  well, field, t, label, nucleus_area_px, area_px,
                           mean_<ch>, integrated_<ch> (per channel), infected
       fields.parquet      one row per field: well, field, t, path, nuclei_count, cell_count,
@@ -46,6 +47,8 @@ from ..io.location import check_key
 from .label_images import label_arrays, write_field_labels, write_root
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import zarr
 
     from ..plate import Plate
@@ -56,7 +59,7 @@ __all__ = ["AnalysisResults", "AnalysisStore", "AnalysisStoreError", "open_resul
 
 MANIFEST = "analysis.json"
 FORMAT = "imaging-explorer analysis store"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a part holds one row per time point (``field_rows``)
 TABLES = ("objects", "fields", "wells", "problems")
 SCRATCH_MAX_AGE_S = 3600.0  # leftovers of a crashed writer older than this are removed
 
@@ -222,29 +225,37 @@ class AnalysisStore:
         """The fields among ``field_paths`` that a run has finished (their part exists)."""
         return {p for p in field_paths if self.part_path(p).is_file()}
 
-    def write_field(self, field_path: str, result: FieldResult, geometry: dict[str, Any]) -> dict[str, Any]:
-        """Store one field: its label images, then its part (which marks it done); return its row."""
+    def write_field(self, field_path: str, results: Sequence[FieldResult], geometry: dict[str, Any]
+                    ) -> list[dict[str, Any]]:
+        """Store one field: its label images, then its part (which marks it done); return its rows.
+
+        ``results``: one per time point analysed; several make ``(t, y, x)`` label images and a
+        part whose objects carry their ``t``.
+        """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        write_field_labels(self.labels_root, field_path, {"nuclei": result.nuclei, "cells": result.cells},
+        stack = (lambda name: np.stack([getattr(r, name) for r in results])) if len(results) > 1 else (
+            lambda name: getattr(results[0], name))
+        write_field_labels(self.labels_root, field_path, {"nuclei": stack("nuclei"), "cells": stack("cells")},
                            geometry, self.scratch)
-        row = jsonable(result.row) | {"path": field_path}
-        table = pa.Table.from_pandas(result.objects, preserve_index=False)
-        meta = (table.schema.metadata or {}) | self.metadata("part") | {b"field_row": json.dumps(row).encode()}
+        rows = [jsonable(r.row) | {"path": field_path} for r in results]
+        objects = pd.concat([r.objects.assign(t=int(r.row.get("t", 0))) for r in results], ignore_index=True)
+        table = pa.Table.from_pandas(objects, preserve_index=False)
+        meta = (table.schema.metadata or {}) | self.metadata("part") | {b"field_rows": json.dumps(rows).encode()}
         tmp = self.scratch / f"{uuid.uuid4().hex}.parquet"
         pq.write_table(table.replace_schema_metadata(meta), tmp)
         target = self.part_path(field_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
-        return row
+        return rows
 
-    def part_row(self, field_path: str) -> dict[str, Any]:
-        """A finished field's row, from its part's metadata (the footer only is read)."""
+    def part_rows(self, field_path: str) -> list[dict[str, Any]]:
+        """A finished field's rows (one per time point), from its part's metadata (the footer only is read)."""
         import pyarrow.parquet as pq
 
         meta = pq.read_schema(self.part_path(field_path)).metadata or {}
-        return dict(json.loads(meta[b"field_row"]))
+        return [dict(row) for row in json.loads(meta[b"field_rows"])]
 
 
 class AnalysisResults:

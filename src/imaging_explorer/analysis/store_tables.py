@@ -99,22 +99,21 @@ def _objects_schema(store: AnalysisStore, parts: list[FieldKey]) -> pa.Schema:
     return pa.schema(keys + [f for f in merged if f.name not in ("well", "field", "t")])
 
 
-def _part_objects(store: AnalysisStore, key: FieldKey, t: int, schema: pa.Schema) -> pa.Table:
+def _part_objects(store: AnalysisStore, key: FieldKey, schema: pa.Schema) -> pa.Table:
     """One part's objects with its key columns, in the table's columns (absent ones null)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     part = pq.read_table(store.part_path(key.path))
     n = part.num_rows
-    given = {"well": pa.array([key.well] * n, pa.string()), "field": pa.array([key.index] * n, pa.int64()),
-             "t": pa.array([t] * n, pa.int64())}
+    given = {"well": pa.array([key.well] * n, pa.string()), "field": pa.array([key.index] * n, pa.int64())}
     columns = [given[f.name] if f.name in given else
                part.column(f.name).cast(f.type) if f.name in part.column_names else pa.nulls(n, f.type)
                for f in schema]
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _write_objects(store: AnalysisStore, parts: list[FieldKey], times: list[int]) -> None:
+def _write_objects(store: AnalysisStore, parts: list[FieldKey]) -> None:
     import os
 
     import pyarrow as pa
@@ -126,8 +125,8 @@ def _write_objects(store: AnalysisStore, parts: list[FieldKey], times: list[int]
     with pq.ParquetWriter(tmp, schema) as writer:
         batch: list[pa.Table] = []
         rows = 0
-        for key, t in zip(parts, times):
-            batch.append(_part_objects(store, key, t, schema))
+        for key in parts:
+            batch.append(_part_objects(store, key, schema))
             rows += batch[-1].num_rows
             if rows >= ROWS_PER_GROUP:
                 writer.write_table(pa.concat_tables(batch))
@@ -163,11 +162,11 @@ def write_tables(store: AnalysisStore, done: list[FieldKey], problems: Sequence[
     pandas.DataFrame
         The fields table as written.
     """
-    rows = [store.part_row(key.path) | {"well": key.well, "field": key.index} for key in done]
+    rows = [row | {"well": key.well, "field": key.index} for key in done for row in store.part_rows(key.path)]
     fields = fields_frame(rows)
     _frame_parquet(store, fields, "fields")
     wells = well_table(fields) if len(fields) else _empty(["well", "t", "field_count", *COUNTS, "infected_fraction"])
     _frame_parquet(store, wells, "wells")
     _frame_parquet(store, problems_frame(problems), "problems")
-    _write_objects(store, done, [int(row.get("t", 0)) for row in rows])
+    _write_objects(store, done)
     return fields

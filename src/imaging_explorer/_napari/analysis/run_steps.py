@@ -51,7 +51,7 @@ def run_steps(plate: Plate, roles: ChannelRoles, params: AnalysisParams, overwri
     def analyse() -> None:
         try:
             box["run"] = analyze_plate(plate, roles, params, overwrite=overwrite, cancel=cancel,
-                                       progress=lambda done, total, outcome: reports.put((done, total, outcome.row)))
+                                       progress=lambda done, total, outcome: reports.put((done, total, outcome.rows)))
         except BaseException as e:  # noqa: BLE001 - raised again in the worker's thread
             box["error"] = e
         finally:
@@ -82,8 +82,8 @@ def _steps(reports: queue.Queue[Any]) -> Generator[RunStep, None, None]:
         ended = batch[-1] is _END
         for report in batch:
             if report is not _END:
-                done, total, row = report
-                rows += [row] if row is not None else []
+                done, total, field_rows = report
+                rows += field_rows
         table = None
         if rows and (ended or time.monotonic() - last_table >= TABLE_INTERVAL_S):
             table, last_table = _wells(rows), time.monotonic()
