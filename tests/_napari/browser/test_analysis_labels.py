@@ -61,6 +61,8 @@ def test_readouts_are_indexed_by_field_and_label(sample) -> None:
     view = run_to_end(load_well(plate, "B/1", analysis=results))
     index = view.readouts["B/1/0"]
     objects = results.objects[results.objects["well"] == "B/1"]
+    assert list(index) == [0]  # the one time point analysed
+    index = index[0]
     assert sorted(index) == sorted(int(v) for v in objects["label"])
     row = objects.iloc[0]
     assert index[int(row["label"])]["area_px"] == row["area_px"]
@@ -103,3 +105,20 @@ def test_well_table_is_indexed_by_well(sample) -> None:
     table = well_table(results)
     wells = results.wells.set_index("well")
     assert table.loc["A/2", "cell_count"] == wells.loc["A/2", "cell_count"] and "B/2" not in table.index  # missing well
+
+
+def test_every_time_point_lines_up_with_the_image_axes(tmp_path) -> None:
+    from imaging_explorer.analysis.field_analysis import AnalysisParams
+
+    plate = ie.open_plate(str(tczyx(tmp_path / "t.zarr")))
+    first = plate.wells["B/3"].fields[0]
+    results = analyze_plate(plate, resolve_roles(first.channels, nuclei=0), AnalysisParams(t="all"), workers=1).results
+    view = run_to_end(load_well(plate, "B/3", analysis=results))
+    by_name = {s.name: s for s in view.layers}
+    image, nuclei = by_name["Channel 0"], by_name["nuclei (analysis)"]
+    assert nuclei.axis_labels == image.axis_labels == ("t", "z", "y", "x")
+    assert nuclei.levels[0].shape == image.levels[0].shape and nuclei.scale == image.scale
+    stored = np.asarray(results.labels("B/3/0")["nuclei"])
+    for z in range(3):
+        np.testing.assert_array_equal(nuclei.levels[0][:, z], stored)
+    assert sorted(view.readouts["B/3/0"]) == [0, 1]

@@ -83,3 +83,34 @@ def test_tczyx_results_arriving_reshow_the_well(make_napari_viewer, open_plate_i
     (y, x), label = _inside_biggest(cells)
     text = ctrl.describe((1.0, 2.0, y, x))  # any time point and plane: the analysis' 2-D labels
     assert f"cell {label} · area " in text and "mean Channel 0 " in text and "infected" not in text
+
+
+def test_every_time_point_follows_the_t_slider(make_napari_viewer, open_plate_in, qtbot, wait_for_well,
+                                               tmp_path) -> None:
+    from imaging_explorer.analysis.field_analysis import AnalysisParams
+
+    viewer = make_napari_viewer()
+    ctrl = open_plate_in(viewer, tczyx(tmp_path / "t.zarr"))
+    plate = ctrl.plate
+    first = plate.wells["B/3"].fields[0]
+    results = analyze_plate(plate, resolve_roles(first.channels, nuclei=0), AnalysisParams(t="all"), workers=1).results
+    ctrl.analysis.set(plate, results)
+    ctrl.show_well("B3")
+    qtbot.waitUntil(lambda: "B3 cells (analysis)" in viewer.layers and ctrl.state.shown_well == "B/3",
+                    timeout=20000)
+    image, cells = viewer.layers["B3 Channel 0"], viewer.layers["B3 cells (analysis)"]
+    assert cells.ndim == image.ndim == 4 and cells.data.shape == image.data[0].shape  # t, z, y, x each
+    np.testing.assert_allclose(cells.extent.world, image.extent.world)
+    stored = np.asarray(results.labels("B/3/0")["cells"])
+    objects = results.objects[results.objects["well"] == "B/3"]
+    for t in (0, 1):
+        for z in (0, 2):
+            np.testing.assert_array_equal(cells.data[t, z], stored[t])  # each time point at every z
+        frame = stored[t]
+        ids, counts = np.unique(frame[frame > 0], return_counts=True)
+        label = int(ids[np.argmax(counts)])
+        ys, xs = np.nonzero(frame == label)
+        y, x = ys[len(ys) // 2] * cells.scale[-2], xs[len(xs) // 2] * cells.scale[-1]
+        text = ctrl.describe((t * image.scale[0], 0.0, y, x))
+        row = objects[(objects["t"] == t) & (objects["label"] == label)].iloc[0]
+        assert f"cell {label} · area {area_text(row['area_px'], 0.65**2)}" in text and f"· t {t}" in text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox
 
 from ..analysis.request import FormValues, plate_choices
 
@@ -35,7 +35,8 @@ class AnalysisForm(Container):
         self.diameter_min = FloatSpinBox(label="nucleus Ø min (px)", value=8.0, min=1.0, max=DIAMETER_MAX)
         self.diameter_max = FloatSpinBox(label="nucleus Ø max (px)", value=30.0, min=1.0, max=DIAMETER_MAX)
         self.z = ComboBox(label="z", choices=[("max projection", "max")], tooltip="z-stacks: projection or one plane")
-        self.t = SpinBox(label="t", value=0, min=0, max=0, tooltip="time series: the time point")
+        self.t = ComboBox(label="t", choices=[("time point 0", 0)],
+                          tooltip="time series: one time point, or every time point (each segmented on its own)")
         self.overwrite = CheckBox(text="replace results made with other parameters", value=False)
         super().__init__(widgets=[self.nuclei, self.cell, self.pathogen, self.auto_threshold, self.threshold,
                                   self.diameter_min, self.diameter_max, self.z, self.t, self.overwrite])
@@ -54,8 +55,8 @@ class AnalysisForm(Container):
         _fill(self.pathogen, [NONE, *channels], choices.defaults.get("pathogen"))
         _fill(self.z, [("max projection", "max"), *((f"plane {i}", i) for i in range(choices.z_planes))], "max")
         self.z.enabled = choices.z_planes > 1
-        self.t.max = max(choices.t_points - 1, 0)
-        self.t.value = 0
+        times = [(f"time point {i}", i) for i in range(choices.t_points)]
+        _fill(self.t, [*times, ("every time point", "all")] if choices.t_points > 1 else times, 0)
         self.t.enabled = choices.t_points > 1
 
     def values(self) -> FormValues:
@@ -63,7 +64,7 @@ class AnalysisForm(Container):
             nuclei=self.nuclei.value, cell=self.cell.value, pathogen=self.pathogen.value,
             infection_threshold=None if self.auto_threshold.value else float(self.threshold.value),
             nucleus_diameter=(float(self.diameter_min.value), float(self.diameter_max.value)),
-            z=self.z.value, t=int(self.t.value), overwrite=bool(self.overwrite.value))
+            z=self.z.value, t=self.t.value, overwrite=bool(self.overwrite.value))
 
 
 def _fill(box: ComboBox, choices: list[tuple[str, Any]], value: Any) -> None:

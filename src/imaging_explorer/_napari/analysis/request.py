@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from imaging_explorer.analysis.channel_roles import ROLES, ChannelRoles, resolve_roles
-from imaging_explorer.analysis.field_analysis import AnalysisParams
+from imaging_explorer.analysis.field_analysis import EVERY_TIME_POINT, AnalysisParams
 from imaging_explorer.analysis.readouts import ReadoutParams
 from imaging_explorer.analysis.segmentation import SegmentationParams
 
@@ -31,7 +31,7 @@ class FormValues:
     infection_threshold: float | None = None  # None: automatic per field
     nucleus_diameter: tuple[float, float] = SegmentationParams().nucleus_diameter
     z: ZChoice = "max"
-    t: int = 0
+    t: int | Literal["all"] = 0  # a time point, or every time point
     overwrite: bool = False
 
 
@@ -92,12 +92,12 @@ def build_request(plate: Plate, values: FormValues) -> tuple[ChannelRoles, Analy
     roles = dataclasses.replace(roles, cell=values.cell, pathogen=values.pathogen,
                                 guessed=tuple(r for r in roles.guessed if r == "nuclei"))
     choices = plate_choices(plate)
-    if not 0 <= int(values.t) < choices.t_points:
+    if values.t != EVERY_TIME_POINT and not 0 <= int(values.t) < choices.t_points:
         raise ValueError(f"t = {values.t} is out of range: the plate has {choices.t_points} time point(s)")
     if values.z != "max" and not 0 <= int(values.z) < choices.z_planes:
         raise ValueError(f"z = {values.z} is out of range: the plate has {choices.z_planes} z plane(s)")
     params = AnalysisParams(
         segmentation=SegmentationParams(nucleus_diameter=tuple(map(float, values.nucleus_diameter))),
         readout=ReadoutParams(infection_threshold=values.infection_threshold),
-        z=values.z, t=int(values.t))
+        z=values.z, t=values.t if values.t == EVERY_TIME_POINT else int(values.t))
     return roles, params

@@ -55,26 +55,49 @@ def analysis_labels(results: AnalysisResults, fields: list[Field]) -> dict[str, 
     return {f.path: {analysis_name(n): labels for n, labels in source.labels_of(f).items()} for f in fields}
 
 
-def field_readouts(results: AnalysisResults, well: str, fields: list[Field]) -> dict[str, dict[int, dict]]:
-    """Field path -> label -> that cell's row of the objects table (one filtered read of the
-    well's rows, so the hover text looks a cell up without touching the table)."""
+def field_readouts(results: AnalysisResults, well: str, fields: list[Field]) -> dict[str, dict[int, dict[int, dict]]]:
+    """Field path -> time point -> label -> that cell's row of the objects table (one filtered
+    read of the well's rows, so the hover text looks a cell up without touching the table)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pq.read_table(results.folder / "objects.parquet", filters=[("well", "==", well)])
     frame = table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
-    if "t" in frame.columns and len(frame):  # one time point is analysed; keep it whatever it is
-        frame = frame[frame["t"] == frame["t"].iloc[0]]
-    out: dict[str, dict[int, dict]] = {}
+    if "t" not in frame.columns:
+        frame["t"] = 0
+    out: dict[str, dict[int, dict[int, dict]]] = {}
     for fld in fields:
-        rows = frame[frame["field"] == fld.index].drop_duplicates("label").set_index("label")
-        out[fld.path] = {int(k): v for k, v in rows.to_dict("index").items()}
+        mine = frame[frame["field"] == fld.index]
+        out[fld.path] = {int(t): {int(k): v for k, v in rows.drop_duplicates("label").set_index("label")
+                                  .to_dict("index").items()}
+                         for t, rows in mine.groupby("t", sort=True)}
     return out
 
 
-def read_analysis(results: AnalysisResults, well: str, fields: list[Field]) -> tuple[dict[str, dict[str, Labels]],
-                                                                                      dict[str, dict[int, dict]], str]:
+def time_axes(labels: Labels) -> bool:
+    """Whether an analysis label image has a t axis (every time point was analysed)."""
+    return labels.roles.t is not None
+
+
+def on_image_axes(levels: list[Any], label_names: tuple[str, ...], image_shape: tuple[int, ...],
+                  image_names: tuple[str, ...]) -> list[Any]:
+    """``(t, y, x)`` label levels as the field's image axes (without c, e.g. ``t, z, y, x``):
+    an axis the labels lack (z) is broadcast, so napari, which lines layers up by their last
+    axes, shows each time point's segmentation at every z of that time point. Read here (the
+    well's worker); the broadcast is a view, no copy per z plane."""
+    import numpy as np
+
+    out = []
+    for level in levels:
+        array = np.asarray(level)
+        expand = tuple(slice(None) if name in label_names else None for name in image_names)
+        out.append(np.broadcast_to(array[expand], image_shape[:len(image_names) - 2] + array.shape[-2:]))
+    return out
+
+
+def read_analysis(results: AnalysisResults, well: str, fields: list[Field]
+                  ) -> tuple[dict[str, dict[str, Labels]], dict[str, dict[int, dict[int, dict]]], str]:
     """The fields' analysis labels and readouts, and why they are missing ("" when not);
     results that cannot be read never stop the well from showing."""
     try:

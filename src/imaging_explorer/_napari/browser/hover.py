@@ -102,7 +102,7 @@ def describe_well(
         if is_analysis(name):
             if label not in cells:
                 cells.add(label)
-                parts.append(_analysed_cell(view, fld, name, label))
+                parts.append(_analysed_cell(view, fld, name, label, _time_point(view, fld, layer, position)))
             continue
         table = stats.get((fld.path, name))
         row = _lookup(table, label)
@@ -115,14 +115,25 @@ def describe_well(
     return " · ".join(parts)
 
 
-def _analysed_cell(view: WellView, fld: Any, name: str, label: int) -> str:
+def _time_point(view: WellView, fld: Any, layer: Any, position: tuple[float, ...]) -> int | None:
+    """The time point of the analysis' cell under the cursor: the layer's t under the cursor
+    when every time point was analysed, else the one analysed."""
+    times = view.readouts.get(fld.path, {})
+    names = tuple(getattr(layer, "axis_labels", ()))
+    if len(times) <= 1 or "t" not in names:
+        return next(iter(times), None)
+    return int(round(float(layer.world_to_data(position)[names.index("t")])))
+
+
+def _analysed_cell(view: WellView, fld: Any, name: str, label: int, t: int | None) -> str:
     """A cell of the analysis' segmentation with its readouts (looked up in the view's index)."""
     from imaging_explorer.analysis.units import pixel_area_um2
 
-    row = view.readouts.get(fld.path, {}).get(label)
+    row = view.readouts.get(fld.path, {}).get(t, {}).get(label) if t is not None else None
     if row is None:
         return f"{name} {label}"
-    return cell_text(label, row, pixel_area_um2(fld, 0))  # the analysis measures full-resolution pixels
+    text = cell_text(label, row, pixel_area_um2(fld, 0))  # the analysis measures full-resolution pixels
+    return text if len(view.readouts.get(fld.path, {})) <= 1 else f"{text} · t {t}"
 
 
 def _lookup(table: Any, label: int) -> dict | None:

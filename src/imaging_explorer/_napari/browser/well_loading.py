@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from imaging_explorer.ngff import axis_roles
 from imaging_explorer.overview.layout import tile_grid
 
-from .analysis_labels import read_analysis
+from .analysis_labels import on_image_axes, read_analysis, time_axes
 
 if TYPE_CHECKING:
     from imaging_explorer.analysis.results_store import AnalysisResults
@@ -60,7 +60,8 @@ class WellView:
     origin: tuple[float, float] = (0.0, 0.0)  # world (y, x) of the top-left tile
     layers: list[LayerSpec] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)  # field path -> why its pixels are blank
-    readouts: dict[str, dict[int, dict]] = field(default_factory=dict)  # field path -> label -> analysis row
+    # field path -> time point -> label -> the cell's analysis row
+    readouts: dict[str, dict[int, dict[int, dict]]] = field(default_factory=dict)
     analysis_error: str = ""  # why the analysis results of the well could not be shown
 
     def field_at(self, y: float, x: float) -> Field | None:
@@ -123,6 +124,19 @@ def _specs_of(obj: Any, name: str, kind: str, index: int | None = None) -> tuple
     return levels, _drop(obj.scale(0), c), _drop(obj.translation(0), c), _drop(names, c)
 
 
+def _analysis_spec(labels: Any, name: str, image: tuple | None) -> tuple[list[Any], tuple, tuple, tuple]:
+    """An analysis label image's spec; a ``(t, y, x)`` one on the field's image axes (its time
+    points lined up with the image's, any z broadcast)."""
+    levels, scale, translate, names = _specs_of(labels, name, "labels")
+    if image is None or not time_axes(labels) or names == image[3]:
+        return levels, scale, translate, names
+    image_levels, image_scale, image_translate, image_names = image
+    lead = len(image_names) - 2
+    levels = on_image_axes(levels, names, image_levels[0].shape, image_names)
+    return (levels, tuple(image_scale[:lead]) + tuple(scale[-2:]), tuple(image_translate[:lead]) + tuple(translate[-2:]),
+            image_names)
+
+
 class LoadFailure:
     """What :func:`guarded_load_well` returns instead of raising (superqt's generator
     workers swallow a RuntimeError, e.g. a failed chunk decompression, without a signal)."""
@@ -183,7 +197,7 @@ def load_well(
         for label_name, labels in fld.labels.items():  # label metadata: read here, not in the GUI
             specs[("labels", label_name)] = _specs_of(labels, label_name, "labels")
         for label_name, labels in extra.get(fld.path, {}).items():  # (y, x): napari aligns the last axes
-            specs[("labels", label_name)] = _specs_of(labels, label_name, "labels")
+            specs[("labels", label_name)] = _analysis_spec(labels, label_name, next(iter(specs.values()), None))
         per_field.append(specs)
         yield
     yield from _read_fields(plate, fields, per_field, view.problems, budget)
