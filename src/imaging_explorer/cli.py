@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import cli_analyze
+from . import cli_analyze, cli_hits
 from .errors import AnnotationStoreError, PlateError, PlateMapError
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--db", help=db_help)
     m.add_argument("file", type=Path)
     cli_analyze.add_parser(sub)
+    cli_hits.add_parser(sub)
     return p
 
 
@@ -301,7 +302,7 @@ _KNOWN_ERRORS = (PlateError, AnnotationStoreError, PlateMapError, OSError, Value
 
 _COMMANDS = {
     "sample": _sample, "info": _info, "validate": _validate, "open": _open, "demo": _demo,
-    "annotations": _annotations, "analyze": cli_analyze.run,
+    "annotations": _annotations, "analyze": cli_analyze.run, "hits": cli_hits.run,
 }
 
 if __name__ == "__main__":

@@ -136,9 +136,9 @@ def _outcome(future: Any, task: FieldTask) -> FieldOutcome:
     try:
         result = future.result()
     except Exception as e:  # noqa: BLE001 - e.g. KilledWorker: costs only this field
-        return FieldOutcome(task.path, task.well, task.index, None, f"{type(e).__name__}: {e}", 0.0)
+        return FieldOutcome(task.path, task.well, task.index, [], f"{type(e).__name__}: {e}", 0.0)
     return result if isinstance(result, FieldOutcome) else FieldOutcome(
-        task.path, task.well, task.index, None, f"unexpected task result {type(result).__name__}", 0.0)
+        task.path, task.well, task.index, [], f"unexpected task result {type(result).__name__}", 0.0)
 
 
 def run_distributed(tasks: Sequence[FieldTask], client: Client, on_outcome: OnOutcome,

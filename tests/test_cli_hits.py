@@ -1,0 +1,92 @@
+"""`imaging-explorer hits` end to end on a small analysed sample plate: the QC printed, one row per
+well and per compound written, the plate map found beside the plate or given, a readouts table
+instead of a store, and every bad input one error line."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import imaging_explorer as ie
+from imaging_explorer.analysis.batch import analyze_plate
+from imaging_explorer.analysis.channel_roles import resolve_roles
+from imaging_explorer.cli import main
+from imaging_explorer.cli_hits import WELL_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    made = ie.make_sample_plate(tmp_path_factory.mktemp("hits") / "plate.zarr", rows=8, columns=12, fields=1,
+                                size=192)
+    plate = ie.open_plate(str(made.plate))
+    first = plate.wells["A/1"].fields[0]
+    run = analyze_plate(plate, resolve_roles(first.channels, "DAPI", "Cell", "Pathogen"), workers=2)
+    return made, run.results
+
+
+def _error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("imaging-explorer: error: ")
+    return err
+
+
+def test_store_in_hits_out(analysed, capsys):
+    made, results = analysed
+    assert main(["hits", str(results.folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Plate QC of infected_fraction: 8 negative, 8 positive control wells" in out and "Z′ " in out
+    wells = pd.read_csv(results.folder / "hits.csv")
+    assert list(wells.columns[:len(WELL_COLUMNS)]) == list(WELL_COLUMNS)
+    assert len(wells) == 96 and wells["well"].iloc[0] == "A01"  # every well of the plate map, named as the map
+    platemap = pd.read_csv(made.platemap).set_index("well")
+    assert (wells.set_index("well")["compound_id"].fillna("") == platemap["compound_id"].fillna("")).all()
+    neg = wells[wells["role"] == "neg_control"]["activity_pct"]
+    pos = wells[wells["role"] == "pos_control"]["activity_pct"]
+    assert abs(neg.mean()) < 1e-6 and abs(pos.mean() - 100) < 1e-6  # NPI: 0 % and 100 % at the controls' means
+    hits = wells[wells["hit"]]
+    assert (hits["activity_pct"] >= 50).all() and (hits["viability_pct"] >= 50).all() and (hits["role"] == "sample").all()
+    truth = pd.read_csv(made.truth).groupby("well")["is_hit"].first()
+    assert hits["well"].isin(truth[truth].index).mean() >= 0.75  # small fields (192 px, 1 a well): a little noisy
+    compounds = pd.read_csv(results.folder / "hits_compounds.csv")
+    active = set(platemap.loc[truth[truth].index, "compound_id"])
+    assert active <= set(compounds.dropna(subset=["rank"])["compound_id"])  # every active compound is ranked
+    assert {"compound_id", "ic50_um", "cc50_um", "selectivity_index", "rank", "flags"} <= set(compounds.columns)
+    ranked = compounds.dropna(subset=["rank"]).sort_values("rank")
+    assert list(ranked["rank"]) == list(range(1, len(ranked) + 1)) and ranked["is_hit"].all()
+    assert f"{len(ranked)} hit compound(s) of {len(compounds)}" in out
+
+
+def test_a_table_and_a_plate_map_given(analysed, tmp_path, capsys):
+    made, results = analysed
+    table = results.wells.assign(well=[w.replace("/", "") for w in results.wells["well"]])  # "B3"
+    table.to_csv(tmp_path / "wells.csv", index=False)
+    assert main(["hits", str(tmp_path / "wells.csv"), "--platemap", str(made.platemap), "--min-activity", "90",
+                 "--viability-readout", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "activity (infected_fraction) ≥ 90 %" in out and "viability" not in out.splitlines()[0]
+    written = pd.read_csv(tmp_path / "wells_hits.csv")
+    assert (written.loc[written["hit"], "activity_pct"] >= 90).all()
+    default = pd.read_csv(results.folder / "hits.csv") if (results.folder / "hits.csv").exists() else None
+    if default is not None:  # a stricter rule calls no more wells than the default one
+        assert written["hit"].sum() <= default["hit"].sum()
+
+
+def test_bad_inputs_are_one_line_each(analysed, tmp_path, capsys):
+    made, results = analysed
+    assert "no such file or folder" in _error(capsys, ["hits", str(tmp_path / "none")])
+    (tmp_path / "notes.txt").write_text("x")
+    assert "not a readouts table" in _error(capsys, ["hits", str(tmp_path / "notes.txt")])
+    pd.DataFrame({"plate_well": ["A01"], "x": [1]}).to_csv(tmp_path / "nowell.csv", index=False)
+    assert "no 'well' column" in _error(capsys, ["hits", str(tmp_path / "nowell.csv")])
+    results.wells.to_csv(tmp_path / "w.csv", index=False)
+    line = _error(capsys, ["hits", str(tmp_path / "w.csv")])
+    assert "no plate map found" in line and "--platemap" in line
+    no_controls = pd.read_csv(made.platemap).assign(role="sample")
+    no_controls.to_csv(tmp_path / "map.csv", index=False)
+    line = _error(capsys, ["hits", str(results.folder), "--platemap", str(tmp_path / "map.csv"),
+                           "--out", str(tmp_path / "h.csv")])
+    assert "wells.parquet" in line and "control" in line
+    assert not (tmp_path / "h.csv").exists()  # nothing half-written
+    line = _error(capsys, ["hits", str(results.folder), "--readout", "no_such_column", "--out", str(tmp_path / "h.csv")])
+    assert "no_such_column" in line
