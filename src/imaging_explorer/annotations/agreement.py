@@ -107,19 +107,19 @@ def ratings_to_counts(ratings: Sequence[Sequence[Hashable]], categories: Sequenc
 
 
 # -- on a store's current calls ----------------------------------------------------------------
-def consensus_table(current: pd.DataFrame, calls: Sequence[str]) -> pd.DataFrame:
-    """Majority call per well from current calls (columns well, reviewer, call).
+def consensus_table(current: pd.DataFrame, calls: Sequence[str], key: str = "well") -> pd.DataFrame:
+    """Majority call per well (or per ``key``, e.g. compound) from current calls (columns well, reviewer, call).
 
     Columns: call (the majority; missing (NaN) on a tie), n_reviewers, n_<call> for every call,
     agreement (share of reviewers behind the majority), conflict (reviewers disagree),
-    tie (no single majority). Index: well, in the order first seen in ``current``.
+    tie (no single majority). Index: well (``key``), in the order first seen in ``current``.
     """
     import pandas as pd
 
     columns = ["call", "n_reviewers", *(f"n_{c}" for c in calls), "agreement", "conflict", "tie"]
     rows = []
     wells: list[Hashable] = []
-    for well, group in current.groupby("well", sort=False):
+    for well, group in current.groupby(key, sort=False):
         votes = Counter(group["call"])
         ranked = votes.most_common()
         top = ranked[0][1]
@@ -128,7 +128,7 @@ def consensus_table(current: pd.DataFrame, calls: Sequence[str]) -> pd.DataFrame
         rows.append([leaders[0] if len(leaders) == 1 else None, n, *(int(votes.get(c, 0)) for c in calls),
                      top / n, len(votes) > 1, len(leaders) > 1])
         wells.append(well)
-    df = pd.DataFrame(rows, columns=columns, index=pd.Index(wells, name="well"))
+    df = pd.DataFrame(rows, columns=columns, index=pd.Index(wells, name=key))
     return df.astype({"n_reviewers": int, "conflict": bool, "tie": bool, **{f"n_{c}": int for c in calls}})
 
 

@@ -3,6 +3,10 @@
 The file is checked whole before anything is written: a problem on any row refuses the file,
 and the error names the file, each bad row and what is wrong with it. What needs the store
 (undo events that point at calls already stored) is checked by the store's import.
+
+A row is a call on a well, or (schema version 2) on a compound: then its ``compound`` cell holds
+the compound id and its ``well`` cell is blank. Files without a ``compound`` column (older
+exports) hold well events only.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .schema import KINDS
 from .values import (
     MAX_NAME,
     check_call,
+    check_compound,
     check_reviewer,
     check_tags,
     check_time,
@@ -30,7 +35,7 @@ from .values import (
 __all__ = ["REQUIRED", "read_events"]
 
 REQUIRED = ("uuid", "plate", "fingerprint", "well", "reviewer", "kind", "time")
-_COLUMNS = (*REQUIRED, "call", "confidence", "tags", "note", "undo_of")
+_COLUMNS = (*REQUIRED, "call", "confidence", "tags", "note", "undo_of", "compound")
 _MAX_LISTED = 30
 
 
@@ -103,6 +108,21 @@ _well = lru_cache(maxsize=4096)(check_well_key)
 _reviewer = lru_cache(maxsize=1024)(check_reviewer)
 
 
+def _subject(cells: dict[str, Any], check: Any) -> tuple[str | None, str | None]:
+    """(well, compound) of a row: a compound event names its compound and leaves the well blank."""
+    compound = _text(cells["compound"])
+    if not compound:
+        return check(_well, _text(cells["well"])), None
+    if _text(cells["well"]):
+        check(_raise, f"a row names both a well {_shown(cells['well'])} and a compound {_shown(compound)} "
+                      "(an event is about one of them)")
+    return None, check(check_compound, compound)
+
+
+def _raise(message: str) -> None:
+    raise ValueError(message)
+
+
 def _checked(cells: dict[str, Any], problems: list[str], now: datetime) -> dict[str, Any]:
     """The row's values, normalised; each problem found is added to ``problems``."""
     def check(f: Any, *args: Any) -> Any:
@@ -125,6 +145,7 @@ def _checked(cells: dict[str, Any], problems: list[str], now: datetime) -> dict[
         target = check(_uuid_of, target, "undo_of")
     elif target and kind == "call":
         problems.append("a call event has undo_of set")
+    well, compound = _subject(cells, check)
     for label in ("plate", "fingerprint"):
         if not _text(cells[label]):
             problems.append(f"{label} is empty")
@@ -132,7 +153,7 @@ def _checked(cells: dict[str, Any], problems: list[str], now: datetime) -> dict[
             problems.append(f"{label} is longer than {4 * MAX_NAME} characters")
     return {
         "uuid": check(_uuid_of, cells["uuid"], "uuid"), "plate": _text(cells["plate"]),
-        "fingerprint": _text(cells["fingerprint"]), "well": check(_well, _text(cells["well"])),
+        "fingerprint": _text(cells["fingerprint"]), "well": well, "compound": compound,
         "reviewer": check(_reviewer, _text(cells["reviewer"])), "kind": kind, "call": call or None,
         "confidence": check(_confidence, cells["confidence"]), "tags": json.dumps(check(_tags, cells["tags"])),
         "note": "" if is_blank(cells["note"]) else str(cells["note"]), "created_at": check(_time, cells["time"], now),
@@ -143,8 +164,9 @@ def _checked(cells: dict[str, Any], problems: list[str], now: datetime) -> dict[
 def read_events(path: Path) -> list[dict[str, Any]]:
     """The events of an ``export(..., what="events")`` file, checked; ValueError lists every bad row.
 
-    Each row: uuid, plate, fingerprint, well, reviewer, kind, call, confidence, tags (JSON),
-    note, created_at (aware UTC), undo_of, and ``row`` (its number in the file, from 1).
+    Each row: uuid, plate, fingerprint, well (None for a compound event), compound (None for a
+    well event), reviewer, kind, call, confidence, tags (JSON), note, created_at (aware UTC),
+    undo_of, and ``row`` (its number in the file, from 1).
     """
     df = read_table(path)
     columns = {str(c).strip().lower(): c for c in df.columns}

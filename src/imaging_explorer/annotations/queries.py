@@ -31,6 +31,22 @@ _EVENT_COLUMNS = ["event_id", "uuid", "well", "reviewer", "kind", "call", "confi
                   "undo_of", "undone"]
 
 
+def event_frame(rows: Sequence[Sequence[object]], columns: list[str]) -> pd.DataFrame:
+    """Event rows as a table: ids as integers, tags as lists, times in UTC, ``undone`` as bool."""
+    import pandas as pd
+
+    df = pd.DataFrame([tuple(x) for x in rows], columns=columns)
+    df["event_id"] = df["event_id"].astype("int64")
+    df["confidence"] = df["confidence"].astype("Int64")
+    parsed: dict[str, list[str]] = {}  # few distinct tag lists: parse each once
+    for t in set(df["tags"]):
+        parsed[t] = json.loads(t)
+    df["tags"] = [list(parsed[t]) for t in df["tags"]]
+    df["time"] = pd.to_datetime(df["time"], utc=True)  # SQLite hands back naive UTC, PostgreSQL aware
+    df["undone"] = df["undone"].astype(bool)
+    return df
+
+
 def _plate_order(key: object) -> tuple[int, str, float, str]:
     row, _, col = str(key).partition("/")
     return (len(row), row, int(col) if col.isdigit() else math.inf, col)
@@ -110,8 +126,6 @@ class _Queries(_Identities):
             return int(conn.execute(query).scalar() or 0)
 
     def _events(self, plate: PlateRef, well: str | None = None) -> pd.DataFrame:
-        import pandas as pd
-
         name, fingerprint, _ = self._identity(plate, allow_name=True)
         e, r, u = S.events, S.reviewers, S.events.alias("u")
         with self._read() as conn:
@@ -129,15 +143,7 @@ class _Queries(_Identities):
                 if well is not None:
                     query = query.where(e.c.well == self._well(plate, well))
                 rows = conn.execute(query).all()
-        df = pd.DataFrame([tuple(x) for x in rows], columns=_EVENT_COLUMNS)
-        df["event_id"] = df["event_id"].astype("int64")
-        df["confidence"] = df["confidence"].astype("Int64")
-        parsed: dict[str, list[str]] = {}  # few distinct tag lists: parse each once
-        for t in set(df["tags"]):
-            parsed[t] = json.loads(t)
-        df["tags"] = [list(parsed[t]) for t in df["tags"]]
-        df["time"] = pd.to_datetime(df["time"], utc=True)  # SQLite hands back naive UTC, PostgreSQL aware
-        df["undone"] = df["undone"].astype(bool)
+        df = event_frame(rows, _EVENT_COLUMNS)
         df.attrs.update(plate=name, fingerprint=fingerprint)
         return df
 

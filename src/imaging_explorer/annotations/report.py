@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from .schema import CALLS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .agreement import Agreement
     from .store import AnnotationStore
 
@@ -22,8 +24,40 @@ def _kappa_text(agreement: Agreement) -> str:
     return f"{method} {agreement['kappa']:.2f} over {agreement['n_wells']} wells ({who})"
 
 
+def _compound_lines(store: AnnotationStore, plate: tuple[str, str]) -> list[str]:
+    """The plate's compound calls (none: no lines), and the compounds whose reviewers disagree."""
+    current = store.compound_current(plate)
+    if not len(current):
+        return []
+    counts = current["call"].value_counts()
+    consensus = store.compound_consensus(plate)
+    conflicts = list(consensus.index[consensus["conflict"]])
+    shown = ", ".join(conflicts[:12]) + (" …" if len(conflicts) > 12 else "")
+    return [f"  compound calls: {current['compound'].nunique()} compounds ("
+            + ", ".join(f"{c} {int(counts.get(c, 0))}" for c in CALLS) + f"), {len(conflicts)} in conflict"
+            + (f" ({shown})" if conflicts else "")]
+
+
+def _well_lines(store: AnnotationStore, plate: tuple[str, str], current: pd.DataFrame) -> list[str]:
+    """Current well calls per kind and per reviewer, conflicts and kappa (none when no well is called)."""
+    if not len(current):
+        return []
+    counts = current["call"].value_counts()
+    lines = ["  current calls: " + ", ".join(f"{c} {int(counts.get(c, 0))}" for c in CALLS)]
+    per = current.groupby("reviewer")["call"].value_counts().unstack(fill_value=0)
+    for reviewer, r in per.iterrows():
+        lines.append(f"    {reviewer}: {int(r.sum())} wells (" + ", ".join(f"{c} {int(r.get(c, 0))}" for c in CALLS) + ")")
+    consensus = store.consensus(plate)
+    conflicts = list(consensus.index[consensus["conflict"]])
+    shown = ", ".join(conflicts[:12]) + (" …" if len(conflicts) > 12 else "")
+    lines.append(f"  consensus: {int((~consensus['conflict']).sum())} wells agree, {len(conflicts)} in conflict"
+                 + (f" ({shown})" if conflicts else ""))
+    lines.append("  agreement: " + _kappa_text(store.agreement(plate)))
+    return lines
+
+
 def summary_lines(store: AnnotationStore, plate: str | None = None, fingerprint: str | None = None) -> list[str]:
-    """Plates, reviewers, counts per call, conflicts and kappa; one plate when ``plate`` is given."""
+    """Plates, reviewers, counts per call, conflicts and kappa, compound calls; one plate when ``plate`` is given."""
     plates = store.plates()
     lines = [f"{store.url} · {store.backend} · "
              f"{len(plates)} plate(s) · reviewers: {', '.join(store.reviewers()) or 'none'}"]
@@ -35,17 +69,6 @@ def summary_lines(store: AnnotationStore, plate: str | None = None, fingerprint:
         current = store.current(ident)
         lines.append(f"plate {row.name} · fingerprint {row.fingerprint} · {row.events} events · "
                      f"{current['well'].nunique()} wells called")
-        if not len(current):
-            continue
-        counts = current["call"].value_counts()
-        lines.append("  current calls: " + ", ".join(f"{c} {int(counts.get(c, 0))}" for c in CALLS))
-        per = current.groupby("reviewer")["call"].value_counts().unstack(fill_value=0)
-        for reviewer, r in per.iterrows():
-            lines.append(f"    {reviewer}: {int(r.sum())} wells (" + ", ".join(f"{c} {int(r.get(c, 0))}" for c in CALLS) + ")")
-        consensus = store.consensus(ident)
-        conflicts = list(consensus.index[consensus["conflict"]])
-        shown = ", ".join(conflicts[:12]) + (" …" if len(conflicts) > 12 else "")
-        lines.append(f"  consensus: {int((~consensus['conflict']).sum())} wells agree, {len(conflicts)} in conflict"
-                     + (f" ({shown})" if conflicts else ""))
-        lines.append("  agreement: " + _kappa_text(store.agreement(ident)))
+        lines.extend(_well_lines(store, ident, current))
+        lines.extend(_compound_lines(store, ident))
     return lines

@@ -10,8 +10,13 @@ Tables (see docs/annotations.md for the full description):
 ``annotation_events``  append-only: id, uuid (unique; what makes imports idempotent), plate_id,
                        well, reviewer_id, kind ("call" or "undo"), call, confidence (1-5 or NULL),
                        tags (JSON list), note, created_at (UTC), undo_of (uuid of the undone call)
+``compound_events``    (version 2) the same for calls on a plate's compounds: ``compound`` (the
+                       plate map's compound_id) in place of ``well``
 
 Events are never updated or deleted (triggers refuse it); undo is an event of its own.
+Compound calls have a table of their own rather than a subject column in ``annotation_events``:
+the well-call table, its queries and its indexes stay exactly as in version 1, a version-1
+program never sees a compound call as a well, and the migration only adds (no table rewrite).
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-__all__ = ["CALLS", "MIGRATIONS", "SCHEMA_VERSION", "TAGS", "create_schema", "metadata"]
+__all__ = ["CALLS", "COMPOUND_VERSION", "MIGRATIONS", "SCHEMA_VERSION", "TAGS", "create_schema", "metadata"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The first schema version with compound calls (``compound_events``).
+COMPOUND_VERSION = 2
 CALLS = ("hit", "candidate", "reject", "unsure")
 TAGS = ("cytotoxic", "artifact", "out_of_focus", "autofluorescent", "precipitate", "other")
 KINDS = ("call", "undo")
@@ -67,62 +74,96 @@ platemaps = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-events = sa.Table(
-    "annotation_events", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
-    sa.Column("plate_id", sa.Integer, sa.ForeignKey("plates.id"), nullable=False),
-    sa.Column("well", sa.Text, nullable=False),
-    sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("reviewers.id"), nullable=False),
-    sa.Column("kind", sa.String(8), nullable=False),
-    sa.Column("call", sa.String(16), nullable=True),
-    sa.Column("confidence", sa.Integer, nullable=True),
-    sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
-    sa.Column("note", sa.Text, nullable=False, server_default=""),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("undo_of", sa.String(36), sa.ForeignKey("annotation_events.uuid"), nullable=True),
-    sa.CheckConstraint(_in("kind", KINDS), name="ck_events_kind"),
-    sa.CheckConstraint(
-        f"(kind = 'call' AND {_in('call', CALLS)} AND undo_of IS NULL)"
-        " OR (kind = 'undo' AND call IS NULL AND undo_of IS NOT NULL)",
-        name="ck_events_call_or_undo",
-    ),
-    sa.CheckConstraint("confidence IS NULL OR (confidence >= 1 AND confidence <= 5)", name="ck_events_confidence"),
-)
-sa.Index("ix_events_plate_well_reviewer", events.c.plate_id, events.c.well, events.c.reviewer_id)
-sa.Index("ix_events_undo_of", events.c.undo_of)
+def _event_table(name: str, subject: str, short: str) -> sa.Table:
+    """An append-only event table: calls and undos of reviewers on one kind of ``subject``."""
+    table = sa.Table(
+        name, metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("uuid", sa.String(36), nullable=False, unique=True),
+        sa.Column("plate_id", sa.Integer, sa.ForeignKey("plates.id"), nullable=False),
+        sa.Column(subject, sa.Text, nullable=False),
+        sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("reviewers.id"), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("call", sa.String(16), nullable=True),
+        sa.Column("confidence", sa.Integer, nullable=True),
+        sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
+        sa.Column("note", sa.Text, nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("undo_of", sa.String(36), sa.ForeignKey(f"{name}.uuid"), nullable=True),
+        sa.CheckConstraint(_in("kind", KINDS), name=f"ck_{short}_kind"),
+        sa.CheckConstraint(
+            f"(kind = 'call' AND {_in('call', CALLS)} AND undo_of IS NULL)"
+            " OR (kind = 'undo' AND call IS NULL AND undo_of IS NOT NULL)",
+            name=f"ck_{short}_call_or_undo",
+        ),
+        sa.CheckConstraint("confidence IS NULL OR (confidence >= 1 AND confidence <= 5)",
+                           name=f"ck_{short}_confidence"),
+    )
+    sa.Index(f"ix_{short}_plate_{subject}_reviewer", table.c.plate_id, table.c[subject], table.c.reviewer_id)
+    sa.Index(f"ix_{short}_undo_of", table.c.undo_of)
+    return table
+
+
+events = _event_table("annotation_events", "well", "events")
+#: Version 2: reviewers' calls on the compounds of a plate (the plate map's compound_id).
+compound_events = _event_table("compound_events", "compound", "compound_events")
+_V1_TABLES = [schema_version, plates, reviewers, platemaps, events]
+
 
 # Append-only: the database itself refuses to change or delete an event.
-_SQLITE_TRIGGERS = [
-    "CREATE TRIGGER IF NOT EXISTS annotation_events_no_update BEFORE UPDATE ON annotation_events "
-    "BEGIN SELECT RAISE(ABORT, 'annotation events are append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS annotation_events_no_delete BEFORE DELETE ON annotation_events "
-    "BEGIN SELECT RAISE(ABORT, 'annotation events are append-only'); END",
-]
-_POSTGRESQL_TRIGGERS = [
+def _sqlite_triggers(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'annotation events are append-only'); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'annotation events are append-only'); END",
+    ]
+
+
+#: The trigger function, made by version 1 and shared by every event table.
+_POSTGRESQL_FUNCTION = (
     "CREATE OR REPLACE FUNCTION annotation_events_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'annotation events are append-only'; END $$ LANGUAGE plpgsql",
-    "DROP TRIGGER IF EXISTS annotation_events_append_only ON annotation_events",
-    "CREATE TRIGGER annotation_events_append_only BEFORE UPDATE OR DELETE ON annotation_events "
-    "FOR EACH ROW EXECUTE FUNCTION annotation_events_append_only()",
-    # TRUNCATE fires no row trigger: it needs a statement trigger of its own
-    "DROP TRIGGER IF EXISTS annotation_events_no_truncate ON annotation_events",
-    "CREATE TRIGGER annotation_events_no_truncate BEFORE TRUNCATE ON annotation_events "
-    "FOR EACH STATEMENT EXECUTE FUNCTION annotation_events_append_only()",
-]
+    "BEGIN RAISE EXCEPTION 'annotation events are append-only'; END $$ LANGUAGE plpgsql"
+)
 
 
-def _v1(conn: sa.Connection) -> None:
-    """Version 1: the tables above, and the append-only triggers."""
-    metadata.create_all(conn)
-    statements = _POSTGRESQL_TRIGGERS if conn.dialect.name == "postgresql" else _SQLITE_TRIGGERS
-    for stmt in statements:
+def _postgresql_triggers(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION annotation_events_append_only()",
+        # TRUNCATE fires no row trigger: it needs a statement trigger of its own
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION annotation_events_append_only()",
+    ]
+
+
+def _append_only(conn: sa.Connection, table: str) -> None:
+    """The triggers that refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) of ``table``'s rows."""
+    postgresql = conn.dialect.name == "postgresql"
+    for stmt in _postgresql_triggers(table) if postgresql else _sqlite_triggers(table):
         conn.exec_driver_sql(stmt)
 
 
+def _v1(conn: sa.Connection) -> None:
+    """Version 1: plates, reviewers, plate maps and well calls, with the append-only triggers."""
+    metadata.create_all(conn, tables=_V1_TABLES)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_POSTGRESQL_FUNCTION)
+    _append_only(conn, "annotation_events")
+
+
+def _v2(conn: sa.Connection) -> None:
+    """Version 2: calls on compounds, append-only like well calls (only adds: nothing is rewritten)."""
+    metadata.create_all(conn, tables=[compound_events])
+    _append_only(conn, "compound_events")
+
+
 #: version -> function that brings a database from version - 1 to it (within one transaction).
-#: A new schema version adds an entry here (ALTER TABLE ...) and raises SCHEMA_VERSION.
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _v1}
+#: A new schema version adds an entry here (CREATE / ALTER TABLE ...) and raises SCHEMA_VERSION;
+#: a version's function never changes once released (databases made by it exist).
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _v1, 2: _v2}
 
 
 def current_version(conn: sa.Connection) -> int:

@@ -15,9 +15,10 @@ REPEATABLE READ, READ ONLY snapshot. A role that may not insert events, a hot st
 role whose transactions are read-only by default open the store read-only.
 
 The store is put together from mixins, one job each: :mod:`.transactions`, :mod:`.identities`,
-:mod:`.writes`, :mod:`.queries` and :mod:`.import_export`. This module opens the database:
-the back-end from the URL, the filesystem checks (the SQLite file itself: :mod:`.sqlite_file`),
-the connection settings and the schema.
+:mod:`.writes`, :mod:`.queries`, :mod:`.compounds` (calls on compounds) and :mod:`.import_export`.
+This module opens the database: the back-end from the URL, the filesystem checks (the SQLite
+file itself: :mod:`.sqlite_file`), the connection settings and the schema (brought forward
+when it is older, see :mod:`.schema`).
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ import sqlalchemy as sa
 from .. import _dirs
 from . import schema as S
 from . import sqlite_file
+from .compounds import _Compounds
 from .import_export import _ImportExport
 from .sqlite_file import UnsharedWal, writable
 from .transactions import AnnotationStoreError
-from .writes import _Writes
 
 __all__ = ["CALLS", "TAGS", "AnnotationStore", "AnnotationStoreError", "network_filesystem"]
 
@@ -77,8 +78,8 @@ def network_filesystem(path: str | os.PathLike[str], mounts_file: str | None = N
     return fstype if fstype in NETWORK_FILESYSTEMS else None
 
 
-class AnnotationStore(_ImportExport, _Writes):
-    """Reviewers' calls on the wells of plates, with their full history.
+class AnnotationStore(_ImportExport, _Compounds):
+    """Reviewers' calls on the wells (and compounds) of plates, with their full history.
 
     ``AnnotationStore()`` uses ``annotations.db`` in the user data folder; a path uses that
     SQLite file (created when missing); ``postgresql://user@host/db`` uses PostgreSQL (needs
@@ -95,6 +96,13 @@ class AnnotationStore(_ImportExport, _Writes):
         self.busy_timeout = float(busy_timeout)
         self.read_only = bool(read_only)
         self.read_only_reason = "opened with read_only=True" if read_only else ""
+        #: the database's schema version once open (older than SCHEMA_VERSION only when it could not be
+        #: upgraded: ``upgrade_reason`` says why, and compound calls need version 2)
+        self.schema_version = 0
+        self.upgrade_reason = ""
+        #: PostgreSQL: whether this role may read compound calls, and why it may not add them ("": it may)
+        self.compound_calls_readable = True
+        self.compound_calls_reason = ""
         self.path: Path | None = None
         self._plate_ids: dict[tuple[str, str], int] = {}
         self._reviewer_ids: dict[str, int] = {}
@@ -233,28 +241,60 @@ class AnnotationStore(_ImportExport, _Writes):
                 return f"the role {user!r} may read but not add annotation events"
         return ""
 
-    def _init_schema(self) -> None:
-        if self.backend == "postgresql" and not self.read_only:
-            with self._read() as conn:
-                reason = self._postgresql_cannot_write(conn, S.current_version(conn))
-            if reason:
-                self.read_only, self.read_only_reason = True, reason
-        if self.read_only:
-            with self._read() as conn:
-                version = S.current_version(conn)
-            if version != S.SCHEMA_VERSION:
-                what = "an empty database" if version == 0 else f"schema version {version}, this program uses {S.SCHEMA_VERSION}"
-                raise AnnotationStoreError(f"{self.url}: {what}; it cannot be read while read-only "
-                                           f"({self.read_only_reason}). Open it once with write access to upgrade it.")
-            return
+    def _postgresql_cannot_upgrade(self, conn: sa.Connection) -> str:
+        """Why this session cannot bring an older schema forward (a reason to stay at it), or ""."""
+        schema, may_create, user = conn.execute(sa.text(
+            "SELECT current_schema(), has_schema_privilege(current_user, current_schema(), 'CREATE'), current_user"
+        )).one()
+        return "" if may_create else f"the role {user!r} may not create tables in schema {schema!r}"
+
+    def _found_version(self) -> int:
+        """The database's schema version; on PostgreSQL, also whether this session may write and upgrade it."""
         with self._read() as conn:  # the usual case needs no write lock (another writer may hold it)
-            if S.current_version(conn) == S.SCHEMA_VERSION:
-                return
+            version = S.current_version(conn)
+            if self.backend == "postgresql" and not self.read_only:
+                reason = self._postgresql_cannot_write(conn, version)
+                if reason:
+                    self.read_only, self.read_only_reason = True, reason
+                elif 0 < version < S.SCHEMA_VERSION:
+                    self.upgrade_reason = self._postgresql_cannot_upgrade(conn)
+            if self.backend == "postgresql" and S.COMPOUND_VERSION <= version <= S.SCHEMA_VERSION:
+                self._postgresql_compound_access(conn)
+        return version
+
+    def _postgresql_compound_access(self, conn: sa.Connection) -> None:
+        """May this role read and add compound calls? (Grants made before version 2 do not cover its table.)"""
+        may_read, may_add, user = conn.execute(sa.text(
+            "SELECT has_table_privilege(current_user, 'compound_events', 'SELECT'), "
+            "has_table_privilege(current_user, 'compound_events', 'INSERT') AND has_sequence_privilege("
+            "current_user, pg_get_serial_sequence('compound_events', 'id'), 'USAGE'), current_user")).one()
+        grant = (f"the database's owner can GRANT SELECT, INSERT ON compound_events TO {user}; "
+                 f"GRANT USAGE ON SEQUENCE compound_events_id_seq TO {user}")
+        if not may_read:
+            self.compound_calls_readable = False
+            self.compound_calls_reason = f"the role {user!r} may not read compound calls ({grant})"
+        elif not may_add and not self.read_only:
+            self.compound_calls_reason = f"the role {user!r} may read but not add compound calls ({grant})"
+
+    def _init_schema(self) -> None:
+        version = self.schema_version = self._found_version()
+        if version > S.SCHEMA_VERSION and self.read_only:
+            raise AnnotationStoreError(f"{self.url}: schema version {version}, this program uses {S.SCHEMA_VERSION}: "
+                                       "it was written by a newer imaging-explorer; update imaging-explorer")
+        if self.read_only and version == 0:
+            raise AnnotationStoreError(f"{self.url}: an empty database; it cannot be read while read-only "
+                                       f"({self.read_only_reason}). Open it once with write access to create it.")
+        if self.read_only and version < S.SCHEMA_VERSION:
+            # readable as it is (well calls); what needs a newer version says so when asked
+            self.upgrade_reason = f"it is read-only: {self.read_only_reason}"
+        if self.read_only or self.upgrade_reason or version == S.SCHEMA_VERSION:
+            return
         try:
             with self._write("open") as conn:
                 S.create_schema(conn)
         except RuntimeError as e:  # a newer schema
             raise AnnotationStoreError(f"{self.url}: {e}; update imaging-explorer") from e
+        self.schema_version = S.SCHEMA_VERSION
 
     def close(self) -> None:
         """Close the database connections (also done when the store is garbage collected)."""

@@ -1,7 +1,8 @@
 """The checks of an event's values, shared by ``annotate`` and ``import_``.
 
 One set of rules for both doors into the store, so that an imported file can hold nothing
-``annotate`` would refuse: the call, confidence, tags, reviewer name, well name and time.
+``annotate`` (or ``annotate_compound``) would refuse: the call, confidence, tags, reviewer name,
+well name, compound id and time.
 Each check returns the normalised value or raises ValueError naming the value and the rule.
 """
 
@@ -16,8 +17,8 @@ from typing import Any
 from ..platemap import split_well_label
 from .schema import CALLS, TAGS
 
-__all__ = ["EARLIEST", "MAX_CLOCK_SKEW", "MAX_NAME", "check_call", "check_confidence", "check_reviewer",
-           "check_tags", "check_time", "check_well_key"]
+__all__ = ["EARLIEST", "MAX_CLOCK_SKEW", "MAX_NAME", "check_call", "check_compound", "check_confidence",
+           "check_reviewer", "check_tags", "check_time", "check_well_key"]
 
 #: Longest reviewer name (and well key) the store takes.
 MAX_NAME = 200
@@ -74,6 +75,16 @@ def check_reviewer(reviewer: object) -> str:
     if len(name) > MAX_NAME:
         raise ValueError(f"reviewer name is longer than {MAX_NAME} characters")
     return name
+
+
+def check_compound(compound: object) -> str:
+    """A compound id (the plate map's compound_id) as given, trimmed: not empty, at most MAX_NAME characters."""
+    if not isinstance(compound, str) or not compound.strip():
+        raise ValueError(f"compound must be a non-empty compound id, got {compound!r}")
+    text = compound.strip()
+    if len(text) > MAX_NAME:
+        raise ValueError(f"compound id is longer than {MAX_NAME} characters")
+    return text
 
 
 def check_well_key(well: object) -> str:

@@ -1,0 +1,190 @@
+"""Reviewers' calls on compounds (schema version 2): the compound card's hit / candidate / reject / unsure.
+
+The same as calls on wells, in a table of their own (``compound_events``): append-only, an undo
+is an event naming the call it undoes, the current call of a reviewer is the latest not undone,
+the consensus is the majority of the current calls. A compound is the plate map's compound_id on
+one plate (the same compound on another plate is called there separately).
+
+A database still at schema version 1 (opened read-only, or by a PostgreSQL role that may not
+create tables) reads as having no compound calls, and a compound call asked of it says that
+the database needs an upgrade. So does a PostgreSQL role whose grants were made before the
+upgrade (they do not cover the new table): no compound calls shown, and a call says which GRANT
+is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid as _uuid
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from . import schema as S
+from .agreement import consensus_table
+from .queries import event_frame
+from .transactions import AnnotationStoreError, _inserted_id, _now
+from .values import check_compound
+from .writes import _Writes
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .identities import PlateKey, PlateRef
+
+_COMPOUND_EVENT_COLUMNS = ["event_id", "uuid", "compound", "reviewer", "kind", "call", "confidence", "tags", "note",
+                           "time", "undo_of", "undone"]
+_CURRENT_COLUMNS = ["compound", "reviewer", "call", "confidence", "tags", "note", "time", "event_id", "uuid"]
+
+
+class _Compounds(_Writes):
+    """annotate_compound, undo_compound, compound_history, compound_current, compound_consensus."""
+
+    schema_version: int
+    upgrade_reason: str
+    compound_calls_readable: bool
+    compound_calls_reason: str
+
+    @property
+    def has_compound_calls(self) -> bool:
+        """Whether the database holds compound calls (schema version 2 or later) that this store may read."""
+        return self.schema_version >= S.COMPOUND_VERSION and self.compound_calls_readable
+
+    def _refuse_without_compounds(self) -> None:
+        if self.schema_version < S.COMPOUND_VERSION:
+            raise AnnotationStoreError(
+                f"{self.url}: compound calls need annotation schema version {S.COMPOUND_VERSION}; this database is "
+                f"at version {self.schema_version} and was not upgraded ({self.upgrade_reason}). Nothing was saved. "
+                "Open it once with write access (on PostgreSQL: as a role that may create tables) to upgrade it.")
+        if self.compound_calls_reason:
+            raise AnnotationStoreError(f"{self.url}: {self.compound_calls_reason}. Nothing was saved.")
+
+    # -- writing -----------------------------------------------------------------------------
+    def annotate_compound(self, plate: PlateKey, compound: str, *, call: str, reviewer: str,
+                          confidence: int | None = None, tags: Iterable[str] = (), note: str = "") -> int:
+        """Record a reviewer's call on a compound of the plate; returns the event id once committed.
+
+        ``compound``: the plate map's compound_id. ``call``, ``confidence``, ``tags`` and ``note``
+        as in :meth:`annotate`. Raises ValueError for a bad value and AnnotationStoreError when the
+        store cannot save it (read-only, locked, or a database that needs an upgrade first).
+        """
+        name, fingerprint, location = self._identity(plate, allow_name=False)
+        row = {
+            "uuid": str(_uuid.uuid4()), "compound": check_compound(compound), "kind": "call",
+            "call": self._check_call(call), "confidence": self._check_confidence(confidence),
+            "tags": json.dumps(self._check_tags(tags)), "note": "" if note is None else str(note),
+            "created_at": _now(),
+        }
+        reviewer = self._check_reviewer(reviewer)
+        self._refuse_without_compounds()
+        with self._write() as conn:
+            pid = self._plate_id(conn, name, fingerprint, location)
+            rid = self._reviewer_id(conn, reviewer)
+            event_id = _inserted_id(conn.execute(
+                sa.insert(S.compound_events).values(plate_id=pid, reviewer_id=rid, **row)))
+        self._plate_ids[(name, fingerprint)] = pid
+        self._reviewer_ids[reviewer] = rid
+        return int(event_id)
+
+    def undo_compound(self, plate: PlateKey, compound: str, reviewer: str) -> int | None:
+        """Undo the reviewer's latest call on the compound still in force (a new ``undo`` event).
+
+        As :meth:`undo`: the call before it is current again; returns the undo event's id, or None
+        when there is nothing to undo.
+        """
+        name, fingerprint, _ = self._identity(plate, allow_name=False)
+        compound = check_compound(compound)
+        reviewer = self._check_reviewer(reviewer)
+        self._refuse_without_compounds()
+        e, u = S.compound_events, S.compound_events.alias("u")
+        with self._write() as conn:
+            pid = self._plate_id(conn, name, fingerprint, create=False)
+            rid = self._reviewer_id(conn, reviewer, create=False)
+            if pid is None or rid is None:
+                return None
+            # serialise this reviewer's writes on PostgreSQL (SQLite holds the write lock already)
+            conn.execute(sa.select(S.reviewers.c.id).where(S.reviewers.c.id == rid).with_for_update())
+            target = conn.execute(
+                sa.select(e.c.uuid)
+                .where(e.c.plate_id == pid, e.c.compound == compound, e.c.reviewer_id == rid, e.c.kind == "call",
+                       ~sa.exists().where(u.c.undo_of == e.c.uuid))
+                .order_by(e.c.created_at.desc(), e.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if target is None:
+                return None
+            event_id = _inserted_id(conn.execute(sa.insert(e).values(
+                uuid=str(_uuid.uuid4()), plate_id=pid, compound=compound, reviewer_id=rid, kind="undo", call=None,
+                confidence=None, tags="[]", note="", created_at=_now(), undo_of=target,
+            )))
+        return int(event_id)
+
+    # -- reading -----------------------------------------------------------------------------
+    def _compound_rows(self, conn: sa.Connection, pid: int, compound: str | None) -> Sequence[Sequence[object]]:
+        e, r, u = S.compound_events, S.reviewers, S.compound_events.alias("u")
+        undone = sa.exists().where(u.c.undo_of == e.c.uuid)
+        query = (
+            sa.select(e.c.id, e.c.uuid, e.c.compound, r.c.name, e.c.kind, e.c.call, e.c.confidence, e.c.tags,
+                      e.c.note, e.c.created_at, e.c.undo_of, undone.label("undone"))
+            .join(r, r.c.id == e.c.reviewer_id)
+            .where(e.c.plate_id == pid)
+            .order_by(e.c.created_at, e.c.id)
+        )
+        if compound is not None:
+            query = query.where(e.c.compound == check_compound(compound))
+        return conn.execute(query).all()
+
+    def compound_history(self, plate: PlateRef, compound: str | None = None) -> pd.DataFrame:
+        """Every compound event of the plate (or of one compound), oldest first.
+
+        Columns as :meth:`history` with ``compound`` in place of ``well``: event_id, uuid,
+        compound, reviewer, kind ("call" or "undo"), call, confidence, tags (list), note,
+        time (UTC), undo_of (uuid of the undone call), undone.
+        """
+        name, fingerprint, _ = self._identity(plate, allow_name=True)
+        rows: Sequence[Sequence[object]] = []
+        if self.has_compound_calls:
+            with self._read() as conn:
+                pid = self._plate_id(conn, name, fingerprint, create=False)
+                if pid is not None:
+                    rows = self._compound_rows(conn, pid, compound)
+        df = event_frame(rows, _COMPOUND_EVENT_COLUMNS)
+        df.attrs.update(plate=name, fingerprint=fingerprint)
+        return df
+
+    def compound_current(self, plate: PlateRef) -> pd.DataFrame:
+        """Each reviewer's call in force on each compound of the plate (the latest not undone).
+
+        Columns: compound, reviewer, call, confidence, tags, note, time, event_id, uuid;
+        sorted by compound then reviewer.
+        """
+        events = self.compound_history(plate)
+        calls = events[(events["kind"] == "call") & ~events["undone"]]
+        latest = calls.groupby(["compound", "reviewer"], sort=False).tail(1)
+        out = latest[_CURRENT_COLUMNS].sort_values(["compound", "reviewer"], kind="stable").reset_index(drop=True)
+        out.attrs.update(events.attrs)
+        return out
+
+    def compound_consensus(self, plate: PlateRef) -> pd.DataFrame:
+        """Majority call per compound over the reviewers' current calls (the rule of :meth:`consensus`).
+
+        Index: compound. Columns: call (missing on a tie), n_reviewers, n_hit, n_candidate,
+        n_reject, n_unsure, agreement, conflict, tie.
+        """
+        return consensus_table(self.compound_current(plate), S.CALLS, key="compound")
+
+    def latest_compound_event_id(self, plate: PlateRef | None = None) -> int:
+        """The newest compound event id (of a plate, or of the store); 0 when there is none."""
+        if not self.has_compound_calls:
+            return 0
+        e = S.compound_events
+        query = sa.select(sa.func.max(e.c.id))
+        with self._read() as conn:
+            if plate is not None:
+                name, fingerprint, _ = self._identity(plate, allow_name=True)
+                pid = self._plate_id(conn, name, fingerprint, create=False)
+                if pid is None:
+                    return 0
+                query = query.where(e.c.plate_id == pid)
+            return int(conn.execute(query).scalar() or 0)
