@@ -41,7 +41,7 @@ from ..review.calls_layer import CALL_COLORS
 from ..review.hotkeys import CALL_KEYS, REVIEW_KEYS, install_review_keys
 from ..review.model import ReviewModel
 from ..review.queue import QUEUES
-from ..review.queue_order import QUEUE_ORDER, readout_columns
+from ..review.queue_order import HIT_RANK, QUEUE_ORDER, readout_columns
 from ..session import session_for
 from .call_form import CallForm
 from .signals import connect_while_alive
@@ -54,6 +54,7 @@ POLL_INTERVAL_MS = 2000
 HISTORY_HEIGHT = 160  # px, the history list at most (it scrolls)
 CONFLICTS_HEIGHT = 100
 ORDER_TEXT = "queue order (plate map)"  # the queue's own order in the "order by" choice
+HIT_RANK_TEXT = "hit rank (compounds)"  # the hit compounds' wells, best first (Hits dock)
 MIN_HEIGHT = 280  # px the dock takes at least when it opens: name, where, the call buttons, undo
 
 
@@ -99,6 +100,7 @@ class ReviewDock(QWidget):
             (model.draft_loaded, self.form.load),
             (model.failure, notify),
             (session.browser.analysis_view.changed, self._fill_order),
+            (session.browser.hits.changed, self._fill_order),
         ], on_destroyed=lambda: _forget(session, model))
         session.review, session.review_dock = model, self
         install_review_keys(viewer, session)
@@ -204,7 +206,8 @@ class ReviewDock(QWidget):
         """The queue's order: its own, or by a readout of the analysis (filled when results come)."""
         row = QHBoxLayout()
         self.order_box = QComboBox()
-        self.order_box.setToolTip("walk the queue in its own order, or by a readout of the plate's analysis")
+        self.order_box.setToolTip("walk the queue in its own order, by a readout of the plate's analysis, "
+                                 "or by hit rank (the hit compounds' wells, best first)")
         self.order_box.currentIndexChanged.connect(self._order_chosen)
         self.descending_box = self._option_box("highest first", "order by the readout, highest value first "
                                                "(wells without a value come last either way)", "descending")
@@ -215,19 +218,25 @@ class ReviewDock(QWidget):
         self._fill_order()
 
     def _fill_order(self) -> None:
-        """The readout columns of the results on screen; the choice kept while it exists."""
+        """The readout columns of the results on screen, and hit rank once there are hits; the choice
+        kept while it exists."""
+        hits = self.model.ctrl.hits
         columns = readout_columns(self.model.ctrl.analysis_view.wells)
+        ranked = bool(hits.ranked_compounds()) or (hits.busy and self.model.options.order_by == HIT_RANK)
         chosen = self.model.options.order_by if self.model.options.order_by in columns else QUEUE_ORDER
+        chosen = HIT_RANK if ranked and self.model.options.order_by == HIT_RANK else chosen
         self.order_box.blockSignals(True)
         try:
             self.order_box.clear()
             self.order_box.addItem(ORDER_TEXT, QUEUE_ORDER)
+            if ranked:
+                self.order_box.addItem(HIT_RANK_TEXT, HIT_RANK)
             for column in columns:
                 self.order_box.addItem(column, column)
             self.order_box.setCurrentIndex(max(0, self.order_box.findData(chosen)))
         finally:
             self.order_box.blockSignals(False)
-        self.order_box.setEnabled(bool(columns))
+        self.order_box.setEnabled(bool(columns) or ranked)
         self.model.options.order_by = chosen
 
     def _order_chosen(self, index: int) -> None:

@@ -24,6 +24,7 @@ from .hover import describe_position, install_hover_refresh
 from .label_stats import measure_labels
 from .layer_guard import LayerGuard, activate_channel_image
 from .overview import PlateOverview
+from .plate_hits import PlateHits
 from .plate_opening import PlateOpener
 from .platemap_loading import load_platemap
 from .pointer import install_pointer
@@ -80,6 +81,7 @@ class PlateController:
         self.analysis = AnalysisLink(self.notice.emit)  # the open plate's analysis results
         self.hover_parts: list[Callable[[tuple[float, ...]], str]] = []  # more hover text from other layers
         self.analysis_view = AnalysisView(self)  # their per-well table; the well re-read when they change
+        self.hits = PlateHits(self)  # hit calling of the plate: analysis results + plate map + rule, in a worker
         install_pointer(viewer, self)
         install_hover_refresh(self)
         install_browser_keys(viewer, self)

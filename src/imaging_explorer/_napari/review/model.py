@@ -26,7 +26,7 @@ from .config import load_review_config, save_review_config
 from .jobs import Snapshot, StoreJobs, platemap_job, poll_job, snapshot
 from .options import ReviewOptions
 from .queue import queue_step, queue_wells
-from .queue_order import order_by_readout
+from .queue_order import order_queue
 from .text import (
     agreement_text,
     conflict_entry,
@@ -189,7 +189,8 @@ class ReviewModel:
         """The wells of the chosen review queue, in review order."""
         wells = queue_wells(self.ctrl.plate, self.ctrl.state.platemap, self.options.queue, self.my_calls(), just_called)
         readouts = self.ctrl.analysis_view.wells
-        return order_by_readout(wells, readouts, self.options.order_by, self.options.descending)
+        return order_queue(wells, readouts, self.options.order_by, self.options.descending,
+                           lambda: self.ctrl.hits.well_ranks())  # the hit compounds' ranks, if ordered by them
 
     def step_queue(self, step: int = 1, just_called: str | None = None) -> str | None:
         """Open the next (previous) well of the queue after the well on screen; None at its end."""

@@ -1,0 +1,290 @@
+"""The "Hits" dock: a thin view of the plate's hit calling (:mod:`..browser.plate_hits`).
+
+The rule form (magicgui) sets the hit rule, applied shortly after each change; hit calling runs
+in a worker. Below: the plate's QC (Z′ below 0.5 and other warnings stand out) and the compounds,
+hits first by rank. Double-click (or Enter) on a compound emits ``compound_chosen`` and opens its
+compound card when there is one.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import TYPE_CHECKING, Any
+
+from qtpy.QtCore import Qt, QTimer, Signal
+from qtpy.QtGui import QFont
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..browser.plate_hits import NO_PLATEMAP, NO_RESULTS, PlateHits, warm_up_hits
+from ..docks import open_dock
+from ..review.queue_order import readout_columns
+from ..session import session_for
+from .hit_rule_form import HitRuleForm
+from .signals import connect_while_alive
+
+if TYPE_CHECKING:
+    import napari
+    import pandas as pd
+
+    from imaging_explorer.hits import PlateQC
+
+MIN_HEIGHT = 420  # px the dock asks for when it opens: the form, the QC and a few compounds
+APPLY_DELAY_MS = 300  # the rule is applied once the form stopped changing for this long
+WARNING_COLOR = "#ff8c69"  # QC warnings and a Z′ below Z_PRIME_MIN, readable on napari's dark and light themes
+Z_PRIME_MIN = 0.5  # as imaging_explorer.hits.plate_qc (not imported here: it pulls in scipy)
+COLUMNS = ("#", "compound", "activity %", "IC50 µM", "CC50 µM", "SI", "flags")
+HEADER_TIPS = ("hit rank: by max activity, then potency (IC50)", "compound id (plate map)",
+               "max activity over the tested doses (replicates averaged)", "fitted concentration of 50 % activity",
+               "fitted concentration of 50 % viability",
+               ("selectivity index CC50 / IC50 ('>': no cytotoxicity up to the top dose, "
+                "so at least top dose / IC50)"), "why a fit or a call needs a second look")
+
+
+def hits_for(viewer: napari.Viewer) -> PlateHits:
+    """The hit calling of the viewer's plate (it lives on the plate browser)."""
+    return session_for(viewer).browser.hits
+
+
+def show_hits_dock(viewer: napari.Viewer) -> Any:
+    """Show the viewer's Hits dock, with room for its hit list."""
+    dock = open_dock(viewer, "Hits", HitsDock)
+    if isinstance(dock, HitsDock):
+        QTimer.singleShot(0, dock.take_room)
+    return dock
+
+
+def qc_html(qc: PlateQC) -> str:
+    """The plate QC's lines as rich text: warnings, and the Z′ line when Z′ is low, stand out."""
+    low = not (math.isfinite(qc.z_prime) and qc.z_prime >= Z_PRIME_MIN)
+    out = []
+    for n, line in enumerate(qc.lines()):
+        text = html.escape(line.strip())
+        if line.startswith("  "):
+            text = "&nbsp;&nbsp;" + text
+        if line.strip().startswith("warning:") or (n == 1 and low):
+            text = f'<span style="color:{WARNING_COLOR}"><b>{text}</b></span>'
+        elif n == 1:
+            text = f"<b>{text}</b>"
+        out.append(text)
+    return "<br>".join(out)
+
+
+def _number(value: Any, fmt: str = ".3g") -> str:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return format(x, fmt) if math.isfinite(x) else "–"
+
+
+def _rank(value: Any) -> int | None:
+    """A compound's hit rank (None: not a hit; NA, NaN or None in the table)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(x) if math.isfinite(x) else None
+
+
+def compound_cells(row: pd.Series) -> list[str]:
+    """One compound's row of the table, as text (COLUMNS' order)."""
+    rank = _rank(row.get("rank"))
+    note = str(row.get("selectivity_note") or "")
+    selectivity = _number(row.get("selectivity_index"), ".3g")
+    if note == ">" and selectivity != "–":
+        selectivity = f"> {selectivity}"
+    return [str(rank) if rank is not None else "",
+            str(row.get("compound_id", "")), _number(row.get("max_activity_pct"), ".0f"),
+            _number(row.get("ic50_um")), _number(row.get("cc50_um")), selectivity, str(row.get("flags") or "")]
+
+
+class CompoundTable(QTableWidget):
+    """The compounds, one a row; Enter on a row chooses it like a double-click."""
+
+    chosen = Signal(int)  # row
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        for c, (name, tip) in enumerate(zip(COLUMNS, HEADER_TIPS)):
+            item = QTableWidgetItem(name)
+            item.setToolTip(tip)
+            self.setHorizontalHeaderItem(c, item)
+        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.verticalHeader().setVisible(False)
+        self.setWordWrap(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the flags column is elided instead
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        header.setMinimumSectionSize(24)
+        self.cellDoubleClicked.connect(lambda row, _col: self.chosen.emit(row))
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentRow() >= 0:
+            self.chosen.emit(self.currentRow())
+            return
+        super().keyPressEvent(event)
+
+
+class HitsDock(QWidget):
+    """Dock widget for the plate's hits (npe2 widget contribution "Hits")."""
+
+    compound_chosen = Signal(str)  # compound id: double-click or Enter in the table
+
+    def __init__(self, viewer: napari.viewer.Viewer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewer = viewer
+        self.ctrl = session_for(viewer).browser
+        self.hits = self.ctrl.hits
+        warm_up_hits()  # scipy & co. load in the background, not when the form is first used
+        self.form = HitRuleForm()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.qc = QLabel("")
+        self.qc.setWordWrap(True)
+        self.qc.setTextFormat(Qt.RichText)
+        self.qc.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.table = CompoundTable()
+        self._ids: list[str] = []  # compound id of each table row
+        self._apply_timer = QTimer(self)
+        self._apply_timer.setSingleShot(True)
+        self._apply_timer.setInterval(APPLY_DELAY_MS)
+        self._apply_timer.timeout.connect(self.apply)
+        self._build()
+        self._wire()
+        if self.hits.chosen_rule is not None:  # else the rule is the default one the form shows
+            self.form.set_rule(self.hits.chosen_rule)
+        self._columns_changed()
+        self._hits_changed()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form.native)
+        layout.addWidget(self.status)
+        layout.addWidget(self.qc)
+        layout.addWidget(self.table, 1)
+
+    def _wire(self) -> None:
+        self.form.changed.connect(lambda *_: self._apply_timer.start())
+        self.table.chosen.connect(self._row_chosen)
+        connect_while_alive(self, [
+            (self.hits.changed, self._hits_changed),
+            (self.ctrl.analysis_view.changed, self._columns_changed),
+            (self.ctrl.platemap_changed, self._hits_changed),  # found or not: the status says which
+        ])
+
+    def take_room(self) -> None:
+        """Ask the main window for half the dock area's height (at least MIN_HEIGHT; else the
+        dock becomes a tab beside the tallest dock there): Qt would leave it a sliver below the
+        Plate browser."""
+        frame = self.parentWidget()
+        while frame is not None and not isinstance(frame, QDockWidget):
+            frame = frame.parentWidget()
+        window = frame.parentWidget() if frame is not None else None
+        if frame is None or not isinstance(window, QMainWindow) or frame.isFloating():
+            return
+        area = window.dockWidgetArea(frame)
+        others = [d for d in window.findChildren(QDockWidget) if d is not frame and d.isVisible()
+                  and not d.isFloating() and window.dockWidgetArea(d) == area]
+        total = frame.height() + sum(d.height() for d in others)
+        room = total - sum(d.minimumSizeHint().height() for d in others)
+        if others and room < MIN_HEIGHT:  # no room below the others: a tab beside the tallest one
+            window.tabifyDockWidget(max(others, key=lambda d: d.height()), frame)
+            frame.raise_()
+            return
+        window.resizeDocks([frame], [max(MIN_HEIGHT, total // 2)], Qt.Vertical)
+
+    # ------------------------------------------------------------------ actions
+
+    def apply(self) -> None:
+        """Call the hits with the form's rule (in a worker; the view follows ``hits.changed``)."""
+        self._apply_timer.stop()
+        try:
+            rule = self.form.values()
+        except ValueError as e:
+            self.status.setText(f"The rule cannot be used: {e}")
+            return
+        self.hits.set_rule(rule)
+
+    def choose(self, compound_id: str) -> None:
+        """A compound was chosen: tell listeners, and open its compound card if there is one."""
+        self.compound_chosen.emit(compound_id)
+        try:
+            from .compound_card import show_compound_card
+        except ImportError:
+            return
+        try:
+            show_compound_card(self.viewer, compound_id)
+        except Exception as e:  # noqa: BLE001 - a card that fails must not raise into Qt
+            self.ctrl.notice.emit("error", f"The compound card of {compound_id} could not be shown: {e}")
+
+    def _row_chosen(self, row: int) -> None:
+        if 0 <= row < len(self._ids):
+            self.choose(self._ids[row])
+
+    # ------------------------------------------------------------------ model -> view
+
+    def _columns_changed(self) -> None:
+        columns = readout_columns(self.ctrl.analysis_view.wells)
+        if columns:
+            self.form.set_columns(columns)
+
+    def _hits_changed(self) -> None:
+        hits = self.hits
+        self.status.setText(self._status_text())
+        self.qc.setText(qc_html(hits.qc) if hits.qc is not None else "")
+        self.qc.setVisible(hits.qc is not None)
+        self._fill_table(hits.compounds)
+
+    def _status_text(self) -> str:
+        hits = self.hits
+        if hits.busy:
+            return "Calling hits…"
+        if hits.error == NO_PLATEMAP and self.ctrl.state.platemap_loading:
+            return "Looking for the plate map…"
+        if hits.error:
+            tips = {NO_RESULTS: "No analysis results for this plate yet: run the Analysis dock first.",
+                    NO_PLATEMAP: "No plate map was found with this plate: hits need its controls and compounds."}
+            return tips.get(hits.error, f"No hits: {hits.error}")
+        compounds = hits.compounds
+        n = len(hits.ranked_compounds())
+        total = len(compounds) if compounds is not None else 0
+        return f"{n} hit compound(s) of {total}; double-click one (or Enter) for its compound card."
+
+    def _fill_table(self, compounds: pd.DataFrame | None) -> None:
+        table = self.table
+        table.setRowCount(0)
+        self._ids = []
+        if compounds is None:
+            return
+        table.setRowCount(len(compounds))
+        bold = QFont()
+        bold.setBold(True)
+        for r, (_, row) in enumerate(compounds.iterrows()):
+            self._ids.append(str(row["compound_id"]))
+            is_hit = _rank(row.get("rank")) is not None
+            texts = compound_cells(row)
+            note = str(row.get("selectivity_note") or "")
+            tips = {5: "no CC50 up to the top dose: SI ≥ top dose / IC50" if note == ">" else note,
+                    len(COLUMNS) - 1: texts[-1]}
+            for c, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tips.get(c) or "double-click or Enter: the compound card")
+                if c not in (1, len(COLUMNS) - 1):
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                if is_hit:
+                    item.setFont(bold)
+                table.setItem(r, c, item)
