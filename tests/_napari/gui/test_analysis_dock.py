@@ -100,8 +100,19 @@ def test_run_fills_the_heatmap_and_clicks_open_wells(make_napari_viewer, tiny_pl
 
 
 def test_cancel_writes_no_tables_and_the_gui_stays_responsive(make_napari_viewer, tmp_path, open_plate_in,
-                                                              qtbot) -> None:
+                                                              qtbot, monkeypatch) -> None:
+    import time
+
     import imaging_explorer as ie
+    from imaging_explorer.analysis import field_task
+
+    real = field_task.analyze_times
+
+    def slow(*args, **kwargs):  # small fields finish in ~0.1 s: the cancel must land mid-run on any machine
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(field_task, "analyze_times", slow)
 
     plate = ie.make_sample_plate(tmp_path / "cancel.zarr", rows=2, columns=3, fields=4, size=128).plate
     viewer = make_napari_viewer()
