@@ -90,3 +90,28 @@ def test_bad_inputs_are_one_line_each(analysed, tmp_path, capsys):
     assert not (tmp_path / "h.csv").exists()  # nothing half-written
     line = _error(capsys, ["hits", str(results.folder), "--readout", "no_such_column", "--out", str(tmp_path / "h.csv")])
     assert "no_such_column" in line
+
+
+def test_napari_calls_the_same_hits_as_the_cli(analysed, capsys):
+    """The browser's hit calling (its per-well table and the plate map found with the plate) and
+    `imaging-explorer hits` give the same calls, activities and compound ranks."""
+    from imaging_explorer._napari.browser.analysis_view import well_table
+    from imaging_explorer._napari.browser.plate_hits import call_plate
+    from imaging_explorer.platemap import find_platemap
+
+    made, results = analysed
+    assert main(["hits", str(results.folder)]) == 0
+    capsys.readouterr()
+    cli_wells = pd.read_csv(results.folder / "hits.csv").set_index("well")
+    cli_compounds = pd.read_csv(results.folder / "hits_compounds.csv").set_index("compound_id")
+    plate = ie.open_plate(str(made.plate))
+    outcome = call_plate(well_table(results), find_platemap(plate), None, "napari")
+    assert outcome.error == ""
+    names = {key: f"{r}{int(c):02d}" for key, r, c in zip(outcome.wells.index, outcome.wells["row"],
+                                                          outcome.wells["column"])}
+    ours = outcome.wells.rename(index=names)
+    assert ours["hit"].astype(bool).to_dict() == cli_wells["hit"].astype(bool).to_dict()
+    pd.testing.assert_series_equal(ours["activity_pct"], cli_wells["activity_pct"].reindex(ours.index),
+                                   check_names=False, check_index_type=False, rtol=1e-9)
+    theirs = cli_compounds["rank"].dropna().astype(int).to_dict()
+    assert outcome.compounds.set_index("compound_id")["rank"].dropna().astype(int).to_dict() == theirs
