@@ -37,6 +37,8 @@ def test_none_means_none_and_the_parameters_are_passed_on(plate) -> None:
     assert (roles.nuclei, roles.cell, roles.pathogen) == (0, None, 2)  # no cell channel guessed behind the user
     assert params.readout.infection_threshold == 500.0
     assert params.segmentation.nucleus_diameter == (6.0, 20.0)
+    _, every = build_request(plate, FormValues(nuclei=0, t="all"))
+    assert every.t == "all"  # every time point (one here; a time series gets one row per time point)
 
 
 @pytest.mark.parametrize(("values", "message"), [

@@ -172,3 +172,19 @@ def test_the_dock_and_the_command_line_run_the_same_analysis(make_napari_viewer,
     run = dock.analysis.run.last
     assert (run.computed, run.skipped, run.failed) == (0, 5, [])  # the same parameters: every field was done
     pd.testing.assert_frame_equal(ctrl.analysis.results.wells, wells)
+
+
+def test_the_form_offers_every_time_point_of_a_time_series(tmp_path) -> None:
+    from real_layouts import tczyx
+
+    import imaging_explorer as ie
+    from imaging_explorer._napari._qt.analysis_form import AnalysisForm
+
+    form = AnalysisForm()
+    form.set_plate(ie.open_plate(str(tczyx(tmp_path / "t.zarr"))))
+    assert list(form.t.choices) == [0, 1, "all"] and form.t.enabled
+    form.t.value = "all"
+    assert form.values().t == "all"
+    form.set_plate(ie.open_plate(str(ie.make_sample_plate(tmp_path / "s.zarr", rows=1, columns=3, fields=1,
+                                                          size=96).plate)))
+    assert list(form.t.choices) == [0] and not form.t.enabled  # no time series: nothing to choose
