@@ -42,6 +42,32 @@ def open_dock(viewer: Any, name: str, make: Callable[[Any], Any]) -> Any:
     return widget
 
 
+def manifest_widget(name: str) -> Callable[[Any], Any]:
+    """The widget the plugin's manifest names ``name`` (its ``python_name``, imported when asked,
+    as napari does): one dock opens another without importing it."""
+    import importlib
+    from importlib.resources import files
+
+    import yaml
+
+    manifest = yaml.safe_load(files("imaging_explorer").joinpath("napari.yaml").read_text(encoding="utf-8"))
+    contributions = manifest["contributions"]
+    commands = {c["id"]: c["python_name"] for c in contributions["commands"]}
+    command = next(w["command"] for w in contributions["widgets"] if w["display_name"] == name)
+    module, _, attribute = commands[command].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def show_named_dock(viewer: Any, name: str) -> Any:
+    """Show our dock ``name`` (a widget of the manifest); it takes its room once shown."""
+    from qtpy.QtCore import QTimer
+
+    dock = open_dock(viewer, name, manifest_widget(name))
+    if hasattr(dock, "take_room"):
+        QTimer.singleShot(0, dock.take_room)
+    return dock
+
+
 def attach(viewer: napari.Viewer, make_browser_dock: Callable[[Any], Any]) -> Session:
     """The viewer's session, with the Plate browser dock and notifications wired (once)."""
     from qtpy.QtCore import QTimer

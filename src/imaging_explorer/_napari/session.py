@@ -33,8 +33,15 @@ class Session:
 _SESSIONS: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()
 
 
+def real_viewer(viewer: Any) -> Any:
+    """The viewer itself: napari hands plugin widgets a proxy of it (``PublicOnlyProxy``), which
+    compares and hashes as the viewer but has its own id and lifetime."""
+    return getattr(viewer, "__wrapped__", viewer)
+
+
 def session_for(viewer: napari.Viewer) -> Session:
     """The viewer's session, made on first use."""
+    viewer = real_viewer(viewer)
     session = _SESSIONS.get(viewer)
     if session is None:
         session = _SESSIONS[viewer] = Session(viewer)

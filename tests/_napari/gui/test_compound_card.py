@@ -115,3 +115,8 @@ def test_compound_card_shows_calls_and_steps(make_napari_viewer, analysed_plate,
     press(viewer, "k")
     assert card.compound == ranked[2]
     qtbot.waitUntil(lambda: card.loaded.card.compound_id == ranked[2], timeout=20000)
+    # the Review dock's button: the card of the well on screen
+    ctrl.show_well(ctrl.hits.compound_wells(ranked[1]).index[0])
+    wait_for_well(ctrl, ctrl.hits.compound_wells(ranked[1]).index[0])
+    session_for(viewer).review_dock.card_button.click()  # (the dock may be scrolled: no mouse on it)
+    assert card.compound == ranked[1]

@@ -3,8 +3,6 @@ calls again, a compound is chosen by double-click or Enter, and the Review dock 
 
 from __future__ import annotations
 
-import sys
-from types import SimpleNamespace
 
 import pytest
 
@@ -35,9 +33,10 @@ def test_hits_dock_from_qc_to_a_chosen_compound(make_napari_viewer, open_plate_i
     from imaging_explorer._napari.review.queue_order import HIT_RANK, order_by_hit_rank
 
     monkeypatch.setenv("IMAGING_EXPLORER_DB", str(tmp_path / "annotations.db"))
-    cards: list[tuple] = []  # the compound card is another dock's business: a stand-in records the calls
-    monkeypatch.setitem(sys.modules, "imaging_explorer._napari._qt.compound_card",
-                        SimpleNamespace(show_compound_card=lambda viewer, cid: cards.append((viewer, cid))))
+    from imaging_explorer._napari._qt import compound_card
+
+    cards: list[tuple] = []  # the card has its own test: here a stand-in records what the dock asks of it
+    monkeypatch.setattr(compound_card, "show_compound_card", lambda viewer, cid: cards.append((viewer, cid)))
     viewer = make_napari_viewer()
     ctrl = open_plate_in(viewer, analysed_plate)
     dock = show_hits_dock(viewer)

@@ -85,6 +85,9 @@ class ReviewDock(QWidget):
         self._build_queue(_section(layout, "Queue and overview"))
         self._build_lists(layout)
         self._set_enabled(False)
+        from .compound_card import install_card_key  # the card imports this dock: imported when used
+
+        install_card_key(viewer)
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_INTERVAL_MS)
         self.poll_timer.timeout.connect(self.model.poll)
@@ -170,7 +173,12 @@ class ReviewDock(QWidget):
         self.undo_button.setToolTip("undo your latest call on this well (a new event; the history keeps both)")
         self.undo_button.clicked.connect(lambda: self.model.undo())
         self.auto_advance = self._option_box("auto-advance", "after a call, open the next well", "auto_advance")
+        self.card_button = QPushButton("Compound card (K)")
+        self.card_button.setToolTip("the compound of this well: its dose series beside the controls, its curves, "
+                                    "and a call on the compound")
+        self.card_button.clicked.connect(lambda: _compound_card(self.viewer))
         row.addWidget(self.undo_button)
+        row.addWidget(self.card_button)
         row.addWidget(self.auto_advance)
         layout.addLayout(row)
 
@@ -341,3 +349,9 @@ def _forget(session: Any, model: ReviewModel) -> None:
     model.close()
     if session.review is model:
         session.review, session.review_dock = None, None
+
+
+def _compound_card(viewer: napari.Viewer) -> None:
+    from .compound_card import show_compound_card
+
+    show_compound_card(viewer)

@@ -1,0 +1,79 @@
+"""Qt helpers of the compound card: its keys, where it docks, who gets the keyboard."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+from ..keys import KeyBinding
+
+CARD_KEYS = (
+    KeyBinding("H", "hit", "call the compound: hit"),
+    KeyBinding("C", "candidate", "call the compound: candidate"),
+    KeyBinding("R", "reject", "call the compound: reject"),
+    KeyBinding("U", "unsure", "call the compound: unsure"),
+    KeyBinding("Control-Z", "undo", "undo your latest call on the compound"),
+    KeyBinding("N", "next", "next compound in hit-rank order"),
+    KeyBinding("Shift-N", "previous", "previous compound in hit-rank order"),
+)
+OPEN_KEY = KeyBinding("K", "compound_card", "compound card of the well on screen (or of the top hit)")
+
+
+def dock_frame(widget: QWidget) -> QDockWidget | None:
+    frame = widget.parent()
+    while frame is not None and not isinstance(frame, QDockWidget):
+        frame = frame.parent()
+    return frame
+
+
+def to_bottom(widget: QWidget) -> None:
+    """Dock the card below the canvas (napari docks ours on the right, too narrow for the strip)."""
+    frame = dock_frame(widget)
+    window = frame.parent() if frame is not None else None
+    if isinstance(window, QMainWindow) and frame is not None and not frame.isFloating():
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, frame)
+
+
+def focus_canvas(widget: QWidget) -> None:
+    """Give the keyboard to napari's canvas (its QtViewer, in the main window's central widget)."""
+    frame = dock_frame(widget)
+    window = frame.parent() if frame is not None else None
+    central = window.centralWidget() if isinstance(window, QMainWindow) else None
+    found = [w for w in central.findChildren(QWidget) if type(w).__name__ == "QtViewer"] if central else []
+    if found:
+        found[0].setFocus()
+
+
+def disconnect(signal: Any, slot: Any) -> None:
+    with contextlib.suppress(Exception):  # already gone
+        signal.disconnect(slot)
+
+
+def _int(value: Any) -> int:
+    """An enum member or number as int (PyQt6's enums are not ints)."""
+    return int(getattr(value, "value", value))
+
+
+def key_name(event: Any) -> str:
+    """napari's name of a key press ("H", "Shift-N", "Control-Z"); "" for other keys."""
+    key = _int(event.key())
+    if not _int(Qt.Key.Key_A) <= key <= _int(Qt.Key.Key_Z):
+        return ""
+    mods, name = event.modifiers(), chr(key)
+    if mods & Qt.KeyboardModifier.ControlModifier:
+        name = f"Control-{name}"
+    if mods & Qt.KeyboardModifier.ShiftModifier:
+        name = f"Shift-{name}"
+    return name
+
+
+def take_room(widget: QWidget, height: int) -> None:
+    """Ask the main window to give the (docked) widget's dock ``height`` px (Qt leaves a new dock a sliver)."""
+    with contextlib.suppress(RuntimeError):  # the card closed before this ran
+        frame = dock_frame(widget)
+        window = frame.parent() if frame is not None else None
+        if isinstance(window, QMainWindow) and frame is not None and not frame.isFloating():
+            window.resizeDocks([frame], [height], Qt.Orientation.Vertical)
