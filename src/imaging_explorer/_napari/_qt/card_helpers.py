@@ -77,3 +77,20 @@ def take_room(widget: QWidget, height: int) -> None:
         window = frame.parent() if frame is not None else None
         if isinstance(window, QMainWindow) and frame is not None and not frame.isFloating():
             window.resizeDocks([frame], [height], Qt.Orientation.Vertical)
+            if frame.height() < height and _stack_side_docks(window):
+                window.resizeDocks([frame], [height], Qt.Orientation.Vertical)
+
+
+def _stack_side_docks(window: QMainWindow) -> bool:
+    """The bottom dock spans the window: the right-hand docks above it, each at its minimum
+    height, can leave it a sliver. Make the two tallest of them tabs of one (the one in use
+    stays in front); False when there is nothing to stack."""
+    side = [d for d in window.findChildren(QDockWidget)
+            if d.isVisible() and not d.isFloating() and not window.tabifiedDockWidgets(d)
+            and window.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]
+    if len(side) < 3:
+        return False
+    first, second = sorted(side, key=lambda d: d.minimumSizeHint().height(), reverse=True)[:2]
+    window.tabifyDockWidget(first, second)
+    second.raise_()
+    return True

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from ..browser.compound_card_data import LoadedCard
 
 PANEL_WIDTH = 270  # px of the calls column
+ROOM_DELAY_MS = 200  # the Review dock, opened with the card, takes its room first
 CARD_HEIGHT = 300  # px the card's dock asks for when it opens: numbers, strip, plot and calls without scrolling
 POLL_INTERVAL_MS = 2000  # how often the card asks the store whether others called compounds
 RERENDER_DELAY_MS = 150  # thumbnails are drawn again this long after the channel settings last changed
@@ -70,18 +71,18 @@ def show_compound_card(viewer: napari.Viewer, compound_id: str | None = None) ->
     """Open (or reuse) the viewer's compound card and show ``compound_id`` (None: the compound of
     the well on screen, else the top hit). Opens the Review dock too (its store takes the calls)."""
     viewer = real_viewer(viewer)
+    session = session_for(viewer)
+    if session.review is None:  # first: its store takes the calls, its reviewer name signs them
+        show_named_dock(viewer, "Review")
     card = _CARDS.get(id(viewer))
     if card is None:
         card = open_dock(viewer, "Compound card", CompoundCardDock)
         if not isinstance(card, CompoundCardDock):
             return None
         to_bottom(card)
-        QTimer.singleShot(0, lambda: take_room(card, CARD_HEIGHT))
+        QTimer.singleShot(ROOM_DELAY_MS, lambda: take_room(card, CARD_HEIGHT))  # once the Review dock settled
     install_card_key(viewer)
-    session = session_for(viewer)
-    if session.review is None:
-        show_named_dock(viewer, "Review")  # its store takes the calls, its reviewer name signs them
-        card.panel.bind_review()
+    card.panel.bind_review()
     frame = dock_frame(card)
     if frame is not None:
         frame.show()
