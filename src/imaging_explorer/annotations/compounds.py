@@ -97,28 +97,7 @@ class _Compounds(_Writes):
         compound = check_compound(compound)
         reviewer = self._check_reviewer(reviewer)
         self._refuse_without_compounds()
-        e, u = S.compound_events, S.compound_events.alias("u")
-        with self._write() as conn:
-            pid = self._plate_id(conn, name, fingerprint, create=False)
-            rid = self._reviewer_id(conn, reviewer, create=False)
-            if pid is None or rid is None:
-                return None
-            # serialise this reviewer's writes on PostgreSQL (SQLite holds the write lock already)
-            conn.execute(sa.select(S.reviewers.c.id).where(S.reviewers.c.id == rid).with_for_update())
-            target = conn.execute(
-                sa.select(e.c.uuid)
-                .where(e.c.plate_id == pid, e.c.compound == compound, e.c.reviewer_id == rid, e.c.kind == "call",
-                       ~sa.exists().where(u.c.undo_of == e.c.uuid))
-                .order_by(e.c.created_at.desc(), e.c.id.desc())
-                .limit(1)
-            ).scalar()
-            if target is None:
-                return None
-            event_id = _inserted_id(conn.execute(sa.insert(e).values(
-                uuid=str(_uuid.uuid4()), plate_id=pid, compound=compound, reviewer_id=rid, kind="undo", call=None,
-                confidence=None, tags="[]", note="", created_at=_now(), undo_of=target,
-            )))
-        return int(event_id)
+        return self._undo_latest(S.compound_events, "compound", compound, name, fingerprint, reviewer)
 
     # -- reading -----------------------------------------------------------------------------
     def _compound_rows(self, conn: sa.Connection, pid: int, compound: str | None) -> Sequence[Sequence[object]]:

@@ -74,7 +74,13 @@ class _Writes(_Identities):
         name, fingerprint, _ = self._identity(plate, allow_name=False)
         well = self._well(plate, well)
         reviewer = self._check_reviewer(reviewer)
-        e, u = S.events, S.events.alias("u")
+        return self._undo_latest(S.events, "well", well, name, fingerprint, reviewer)
+
+    def _undo_latest(self, table: sa.Table, column: str, key: str, name: str, fingerprint: str,
+                     reviewer: str) -> int | None:
+        """An ``undo`` event for the reviewer's latest call in force on ``key`` (a well or a
+        compound, in ``table``'s ``column``); None when there is none."""
+        e, u = table, table.alias("u")
         with self._write() as conn:
             pid = self._plate_id(conn, name, fingerprint, create=False)
             rid = self._reviewer_id(conn, reviewer, create=False)
@@ -84,7 +90,7 @@ class _Writes(_Identities):
             conn.execute(sa.select(S.reviewers.c.id).where(S.reviewers.c.id == rid).with_for_update())
             target = conn.execute(
                 sa.select(e.c.uuid)
-                .where(e.c.plate_id == pid, e.c.well == well, e.c.reviewer_id == rid, e.c.kind == "call",
+                .where(e.c.plate_id == pid, e.c[column] == key, e.c.reviewer_id == rid, e.c.kind == "call",
                        ~sa.exists().where(u.c.undo_of == e.c.uuid))
                 .order_by(e.c.created_at.desc(), e.c.id.desc())
                 .limit(1)
@@ -92,8 +98,8 @@ class _Writes(_Identities):
             if target is None:
                 return None
             event_id = _inserted_id(conn.execute(sa.insert(e).values(
-                uuid=str(_uuid.uuid4()), plate_id=pid, well=well, reviewer_id=rid, kind="undo", call=None,
-                confidence=None, tags="[]", note="", created_at=_now(), undo_of=target,
+                uuid=str(_uuid.uuid4()), plate_id=pid, reviewer_id=rid, kind="undo", call=None,
+                confidence=None, tags="[]", note="", created_at=_now(), undo_of=target, **{column: key},
             )))
         return int(event_id)
 
