@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from . import schema as S
 from .agreement import consensus_table
-from .queries import event_frame
+from .queries import event_frame, events_query
 from .transactions import AnnotationStoreError, _inserted_id, _now
 from .values import check_compound
 from .writes import _Writes
@@ -100,20 +100,6 @@ class _Compounds(_Writes):
         return self._undo_latest(S.compound_events, "compound", compound, name, fingerprint, reviewer)
 
     # -- reading -----------------------------------------------------------------------------
-    def _compound_rows(self, conn: sa.Connection, pid: int, compound: str | None) -> Sequence[Sequence[object]]:
-        e, r, u = S.compound_events, S.reviewers, S.compound_events.alias("u")
-        undone = sa.exists().where(u.c.undo_of == e.c.uuid)
-        query = (
-            sa.select(e.c.id, e.c.uuid, e.c.compound, r.c.name, e.c.kind, e.c.call, e.c.confidence, e.c.tags,
-                      e.c.note, e.c.created_at, e.c.undo_of, undone.label("undone"))
-            .join(r, r.c.id == e.c.reviewer_id)
-            .where(e.c.plate_id == pid)
-            .order_by(e.c.created_at, e.c.id)
-        )
-        if compound is not None:
-            query = query.where(e.c.compound == check_compound(compound))
-        return conn.execute(query).all()
-
     def compound_history(self, plate: PlateRef, compound: str | None = None) -> pd.DataFrame:
         """Every compound event of the plate (or of one compound), oldest first.
 
@@ -127,7 +113,8 @@ class _Compounds(_Writes):
             with self._read() as conn:
                 pid = self._plate_id(conn, name, fingerprint, create=False)
                 if pid is not None:
-                    rows = self._compound_rows(conn, pid, compound)
+                    key = None if compound is None else check_compound(compound)
+                    rows = conn.execute(events_query(S.compound_events, "compound", pid, key)).all()
         df = event_frame(rows, _COMPOUND_EVENT_COLUMNS)
         df.attrs.update(plate=name, fingerprint=fingerprint)
         return df

@@ -31,6 +31,21 @@ _EVENT_COLUMNS = ["event_id", "uuid", "well", "reviewer", "kind", "call", "confi
                   "undo_of", "undone"]
 
 
+def events_query(table: sa.Table, column: str, pid: int, key: str | None) -> sa.Select:
+    """A plate's events in ``table`` (well or compound events; of one ``key`` of ``column`` when
+    given), oldest first, with the reviewer's name and whether each was undone."""
+    e, r, u = table, S.reviewers, table.alias("u")
+    undone = sa.exists().where(u.c.undo_of == e.c.uuid)
+    query = (
+        sa.select(e.c.id, e.c.uuid, e.c[column], r.c.name, e.c.kind, e.c.call, e.c.confidence, e.c.tags,
+                  e.c.note, e.c.created_at, e.c.undo_of, undone.label("undone"))
+        .join(r, r.c.id == e.c.reviewer_id)
+        .where(e.c.plate_id == pid)
+        .order_by(e.c.created_at, e.c.id)
+    )
+    return query if key is None else query.where(e.c[column] == key)
+
+
 def event_frame(rows: Sequence[Sequence[object]], columns: list[str]) -> pd.DataFrame:
     """Event rows as a table: ids as integers, tags as lists, times in UTC, ``undone`` as bool."""
     import pandas as pd
@@ -127,22 +142,12 @@ class _Queries(_Identities):
 
     def _events(self, plate: PlateRef, well: str | None = None) -> pd.DataFrame:
         name, fingerprint, _ = self._identity(plate, allow_name=True)
-        e, r, u = S.events, S.reviewers, S.events.alias("u")
         with self._read() as conn:
             pid = self._plate_id(conn, name, fingerprint, create=False)
             rows: Sequence[Sequence[object]] = []
             if pid is not None:
-                undone = sa.exists().where(u.c.undo_of == e.c.uuid)
-                query = (
-                    sa.select(e.c.id, e.c.uuid, e.c.well, r.c.name, e.c.kind, e.c.call, e.c.confidence, e.c.tags,
-                              e.c.note, e.c.created_at, e.c.undo_of, undone.label("undone"))
-                    .join(r, r.c.id == e.c.reviewer_id)
-                    .where(e.c.plate_id == pid)
-                    .order_by(e.c.created_at, e.c.id)
-                )
-                if well is not None:
-                    query = query.where(e.c.well == self._well(plate, well))
-                rows = conn.execute(query).all()
+                key = None if well is None else self._well(plate, well)
+                rows = conn.execute(events_query(S.events, "well", pid, key)).all()
         df = event_frame(rows, _EVENT_COLUMNS)
         df.attrs.update(plate=name, fingerprint=fingerprint)
         return df

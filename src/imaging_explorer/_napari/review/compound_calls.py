@@ -145,17 +145,24 @@ class CompoundCalls:
             self.review.options.reviewer = name
         return True
 
+    def _target(self) -> tuple[Any, str, str] | None:
+        """(plate, compound, reviewer) of a call now; None (and says why) when there is none."""
+        plate, compound = self.plate, self.compound
+        if plate is None or compound is None:
+            self._say("no compound on the card", error=True)
+            return None
+        if not self._ready():
+            return None
+        return plate, compound, self.reviewer
+
     def call(self, call: str) -> bool:
         """Call the compound on the card (the write runs in a worker); False (and says why) when not now."""
         if call not in CALLS:
             raise ValueError(f"call {call!r} is not one of {', '.join(CALLS)}")
-        plate, compound = self.plate, self.compound
-        if plate is None or compound is None:
-            self._say("no compound on the card", error=True)
+        target = self._target()
+        if target is None:
             return False
-        if not self._ready():
-            return False
-        reviewer = self.reviewer
+        plate, compound, reviewer = target
 
         def job(store: Any) -> Snapshot:
             event = store.annotate_compound(plate, compound, call=call, reviewer=reviewer)
@@ -167,13 +174,10 @@ class CompoundCalls:
 
     def undo(self) -> bool:
         """Undo your latest compound call in force on the compound on the card (a new event)."""
-        plate, compound = self.plate, self.compound
-        if plate is None or compound is None:
-            self._say("no compound on the card", error=True)
+        target = self._target()
+        if target is None:
             return False
-        if not self._ready():
-            return False
-        reviewer = self.reviewer
+        plate, compound, reviewer = target
 
         def job(store: Any) -> Snapshot:
             event = store.undo_compound(plate, compound, reviewer)
