@@ -9,6 +9,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from ..keys import KeyBinding
+from .dock_room import dock_frame, docked
 
 CARD_KEYS = (
     KeyBinding("H", "hit", "call the compound: hit"),
@@ -22,19 +23,11 @@ CARD_KEYS = (
 OPEN_KEY = KeyBinding("K", "compound_card", "compound card of the well on screen (or of the top hit)")
 
 
-def dock_frame(widget: QWidget) -> QDockWidget | None:
-    frame = widget.parent()
-    while frame is not None and not isinstance(frame, QDockWidget):
-        frame = frame.parent()
-    return frame
-
-
 def to_bottom(widget: QWidget) -> None:
     """Dock the card below the canvas (napari docks ours on the right, too narrow for the strip)."""
-    frame = dock_frame(widget)
-    window = frame.parent() if frame is not None else None
-    if isinstance(window, QMainWindow) and frame is not None and not frame.isFloating():
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, frame)
+    found = docked(widget)
+    if found is not None:
+        found[0].addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, found[1])
 
 
 def focus_canvas(widget: QWidget) -> None:
@@ -73,12 +66,13 @@ def key_name(event: Any) -> str:
 def take_room(widget: QWidget, height: int) -> None:
     """Ask the main window to give the (docked) widget's dock ``height`` px (Qt leaves a new dock a sliver)."""
     with contextlib.suppress(RuntimeError):  # the card closed before this ran
-        frame = dock_frame(widget)
-        window = frame.parent() if frame is not None else None
-        if isinstance(window, QMainWindow) and frame is not None and not frame.isFloating():
+        found = docked(widget)
+        if found is None:
+            return
+        window, frame = found
+        window.resizeDocks([frame], [height], Qt.Orientation.Vertical)
+        if frame.height() < height and _stack_side_docks(window):
             window.resizeDocks([frame], [height], Qt.Orientation.Vertical)
-            if frame.height() < height and _stack_side_docks(window):
-                window.resizeDocks([frame], [height], Qt.Orientation.Vertical)
 
 
 def _stack_side_docks(window: QMainWindow) -> bool:

@@ -42,7 +42,6 @@ from .card_helpers import (
     CARD_KEYS,
     OPEN_KEY,
     disconnect,
-    dock_frame,
     focus_canvas,
     key_name,
     take_room,
@@ -50,6 +49,7 @@ from .card_helpers import (
 )
 from .compound_calls_panel import CallsPanel
 from .compound_strip import WellStrip
+from .dock_room import dock_frame
 from .dose_response_plot import DoseResponsePlot
 from .signals import connect_while_alive
 

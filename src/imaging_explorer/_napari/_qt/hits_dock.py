@@ -16,10 +16,8 @@ from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtGui import QFont
 from qtpy.QtWidgets import (
     QAbstractItemView,
-    QDockWidget,
     QHeaderView,
     QLabel,
-    QMainWindow,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,6 +28,7 @@ from ..browser.plate_hits import NO_PLATEMAP, NO_RESULTS, PlateHits, warm_up_hit
 from ..docks import open_dock
 from ..review.queue_order import readout_columns
 from ..session import session_for
+from .dock_room import docked, neighbours
 from .hit_rule_form import HitRuleForm
 from .signals import connect_while_alive
 
@@ -190,15 +189,11 @@ class HitsDock(QWidget):
         """Ask the main window for half the dock area's height (at least MIN_HEIGHT; else the
         dock becomes a tab beside the tallest dock there): Qt would leave it a sliver below the
         Plate browser."""
-        frame = self.parentWidget()
-        while frame is not None and not isinstance(frame, QDockWidget):
-            frame = frame.parentWidget()
-        window = frame.parentWidget() if frame is not None else None
-        if frame is None or not isinstance(window, QMainWindow) or frame.isFloating():
+        found = docked(self)
+        if found is None:
             return
-        area = window.dockWidgetArea(frame)
-        others = [d for d in window.findChildren(QDockWidget) if d is not frame and d.isVisible()
-                  and not d.isFloating() and window.dockWidgetArea(d) == area]
+        window, frame = found
+        others = neighbours(window, frame)
         total = frame.height() + sum(d.height() for d in others)
         room = total - sum(d.minimumSizeHint().height() for d in others)
         if others and room < MIN_HEIGHT:  # no room below the others: a tab beside the tallest one

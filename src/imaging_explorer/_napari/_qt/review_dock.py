@@ -19,7 +19,6 @@ from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QFrame,
     QHBoxLayout,
     QInputDialog,
@@ -27,7 +26,6 @@ from qtpy.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMainWindow,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -44,6 +42,8 @@ from ..review.queue import QUEUES
 from ..review.queue_order import HIT_RANK, QUEUE_ORDER, readout_columns
 from ..session import session_for
 from .call_form import CallForm
+from .compound_card import install_card_key, show_compound_card
+from .dock_room import docked, neighbours
 from .signals import connect_while_alive
 
 if TYPE_CHECKING:
@@ -85,8 +85,6 @@ class ReviewDock(QWidget):
         self._build_queue(_section(layout, "Queue and overview"))
         self._build_lists(layout)
         self._set_enabled(False)
-        from .compound_card import install_card_key  # the card imports this dock: imported when used
-
         install_card_key(viewer)
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_INTERVAL_MS)
@@ -132,15 +130,11 @@ class ReviewDock(QWidget):
     def take_room(self) -> None:
         """Ask the main window for the height the sections need, leaving the docks beside it
         (the Plate browser) the height they ask for: Qt would leave this dock a sliver."""
-        frame = self.parent()
-        while frame is not None and not isinstance(frame, QDockWidget):
-            frame = frame.parent()
-        window = frame.parent() if frame is not None else None
-        if not isinstance(window, QMainWindow) or frame.isFloating():
+        found = docked(self)
+        if found is None:
             return
-        area = window.dockWidgetArea(frame)
-        others = [d for d in window.findChildren(QDockWidget) if d is not frame and d.isVisible()
-                  and not d.isFloating() and window.dockWidgetArea(d) == area]
+        window, frame = found
+        others = neighbours(window, frame)
         total = frame.height() + sum(d.height() for d in others)
         left = total - sum(d.sizeHint().height() for d in others)
         wanted = self.scroll.widget().sizeHint().height() + frame.height() - self.height()
@@ -176,7 +170,7 @@ class ReviewDock(QWidget):
         self.card_button = QPushButton("Compound card (K)")
         self.card_button.setToolTip("the compound of this well: its dose series beside the controls, its curves, "
                                     "and a call on the compound")
-        self.card_button.clicked.connect(lambda: _compound_card(self.viewer))
+        self.card_button.clicked.connect(lambda: show_compound_card(self.viewer))
         row.addWidget(self.undo_button)
         row.addWidget(self.card_button)
         row.addWidget(self.auto_advance)
@@ -349,9 +343,3 @@ def _forget(session: Any, model: ReviewModel) -> None:
     model.close()
     if session.review is model:
         session.review, session.review_dock = None, None
-
-
-def _compound_card(viewer: napari.Viewer) -> None:
-    from .compound_card import show_compound_card
-
-    show_compound_card(viewer)
