@@ -115,3 +115,12 @@ def test_cycle_finder_sees_a_package_and_its_init() -> None:
     """The finder itself: a submodule importing its package back is a cycle, a sibling is not."""
     edges = {"p": {"p.a", "p.b"}, "p.a": {"p.b"}, "p.b": set(), "q": {"q.a"}, "q.a": {"q"}, "r": {"r"}}
     assert cycles(edges) == [["q", "q.a"], ["r"]]
+
+
+def test_test_files_have_unique_names() -> None:
+    """The tests are no packages (rootdir-relative imports): two test files of one name break
+    collection of the whole suite ("import file mismatch")."""
+    from collections import Counter
+
+    names = Counter(p.name for p in Path(__file__).parent.rglob("test_*.py"))
+    assert [name for name, n in names.items() if n > 1] == []
