@@ -12,6 +12,9 @@ Pathogen; reused when done), calls hits with the default rule, and prints:
   IC50                fitted / true for each active compound (goal: within a factor of 2)
   CC50                fitted / true for the cytotoxic compound
   seconds             the hit calling alone (readouts and plate map in, calls and fits out)
+  perfect readouts    precision and recall of the same rule on the truth's own per-well counts:
+                      what no image analysis can beat (wells just above a compound's IC50 are
+                      hits in the truth, but their cells' infection is drawn at random)
 
 Goals (issue 11): precision and recall >= 0.95, Z′ within 0.05 of the truth's, IC50 within 2x.
 """
@@ -62,6 +65,23 @@ def truth_z_prime(truth: pd.DataFrame, platemap: pd.DataFrame) -> float:
     return _z_prime(float(pos.std(ddof=1)), float(neg.std(ddof=1)), float(pos.mean()), float(neg.mean()))
 
 
+def recall_precision(wells: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float, int, int, int]:
+    """Precision, recall, true positives, wells called, true hits: well calls against is_hit."""
+    names = {key: f"{r}{int(c):02d}" for key, r, c in zip(wells.index, wells["row"], wells["column"])}
+    called = pd.Series(wells["hit"].to_numpy(bool), index=[names[k] for k in wells.index])
+    true = truth.groupby("well")["is_hit"].first().astype(bool).reindex(called.index, fill_value=False)
+    tp = int((called & true).sum())
+    return tp / max(int(called.sum()), 1), tp / max(int(true.sum()), 1), tp, int(called.sum()), int(true.sum())
+
+
+def perfect_readouts(truth: pd.DataFrame, platemap: pd.DataFrame) -> tuple[float, float]:
+    """Precision and recall of the default rule on the truth's own counts."""
+    counts = truth.groupby("well")[["nuclei_count", "infected_count"]].sum(min_count=1)
+    counts["infected_fraction"] = counts["infected_count"] / counts["nuclei_count"]
+    wells, _ = analyse_plate(counts.reset_index(), platemap, source="truth")
+    return recall_precision(wells, truth)[:2]
+
+
 def one(folder: Path, rows: int, columns: int, seed: int, fields: int, size: int) -> dict:
     plate_path, results, truth = analysed(folder, rows, columns, seed, fields, size)
     platemap = ie.read_platemap(plate_path.with_name(plate_path.stem + "_platemap.csv"))
@@ -69,10 +89,7 @@ def one(folder: Path, rows: int, columns: int, seed: int, fields: int, size: int
     wells, qc = analyse_plate(results.wells, platemap)
     compounds = compound_table(wells)
     seconds = time.perf_counter() - start
-    names = {key: f"{r}{int(c):02d}" for key, r, c in zip(wells.index, wells["row"], wells["column"])}
-    called = pd.Series(wells["hit"].to_numpy(bool), index=[names[k] for k in wells.index])
-    true = truth.groupby("well")["is_hit"].first().astype(bool).reindex(called.index, fill_value=False)
-    tp = int((called & true).sum())
+    precision, recall, tp, n_called, n_true = recall_precision(wells, truth)
     compound_of = pd.read_csv(plate_path.with_name(plate_path.stem + "_platemap.csv")).set_index("well")["compound_id"]
     per = truth.drop_duplicates("well").assign(compound=lambda t: t["well"].map(compound_of))
     fitted = compounds.set_index("compound_id")
@@ -80,8 +97,8 @@ def one(folder: Path, rows: int, columns: int, seed: int, fields: int, size: int
               for cid, v in per.dropna(subset=["ic50_uM"]).groupby("compound")["ic50_uM"].first().items()}
     cc50_ratio = {cid: float(fitted.loc[cid, "cc50_um"] / v)
                   for cid, v in per.dropna(subset=["cc50_uM"]).groupby("compound")["cc50_uM"].first().items()}
-    return {"plate": f"{rows * columns} wells, seed {seed}", "precision": tp / max(int(called.sum()), 1),
-            "recall": tp / max(int(true.sum()), 1), "hits": f"{tp}/{int(called.sum())} called, {int(true.sum())} true",
+    return {"plate": f"{rows * columns} wells, seed {seed}", "precision": precision, "recall": recall,
+            "hits": f"{tp}/{n_called} called, {n_true} true", "perfect": perfect_readouts(truth, platemap),
             "z_prime": qc.z_prime, "truth_z_prime": truth_z_prime(truth, platemap),
             "ic50_ratios": ratios, "cc50_ratios": cc50_ratio, "seconds": seconds}
 
@@ -107,7 +124,8 @@ def main() -> None:
                   + ", ".join(f"{k} {v:.2f}" for k, v in r["ic50_ratios"].items())
                   + f" (worst factor {worst:.2f}); CC50 fitted/true "
                   + ", ".join(f"{k} {v:.2f}" for k, v in r["cc50_ratios"].items())
-                  + f"; hit calling {r['seconds']:.2f} s", flush=True)
+                  + f"; hit calling {r['seconds']:.2f} s; perfect readouts: precision {r['perfect'][0]:.3f}, "
+                  f"recall {r['perfect'][1]:.3f}", flush=True)
 
 
 if __name__ == "__main__":
