@@ -24,7 +24,7 @@ def analysed_plate(tmp_path_factory):
     return made.plate
 
 
-def test_hits_dock_from_qc_to_a_chosen_compound(make_napari_viewer, open_plate_in, qtbot, review_dock,
+def test_hits_dock_from_qc_to_a_chosen_compound(make_napari_viewer, open_plate_in, qtbot, review_dock, browser_dock,
                                                 analysed_plate, tmp_path, monkeypatch) -> None:
     from qtpy.QtCore import Qt
 
@@ -73,3 +73,4 @@ def test_hits_dock_from_qc_to_a_chosen_compound(make_napari_viewer, open_plate_i
     queue = review.model.queue()
     first = hits.compound_wells(hits.ranked_compounds()[0]).index
     assert queue[:len(first)] == list(first) and queue == order_by_hit_rank(queue, hits.well_ranks())
+    assert browser_dock(viewer).open_hits() is dock  # the Plate browser's "Hits…" shows the same dock

@@ -116,6 +116,11 @@ class BrowserDock(QWidget):
         self.review_button.setToolTip("open the Review dock: call wells hit / candidate / reject / unsure")
         self.review_button.clicked.connect(lambda: self.open_review())
         row.addWidget(self.review_button)
+        self.hits_button = QPushButton("Hits…")
+        self.hits_button.setToolTip("open the Hits dock: plate QC (Z′), hit compounds ranked, their compound cards "
+                                    "(needs analysis results and a plate map)")
+        self.hits_button.clicked.connect(lambda: self.open_hits())
+        row.addWidget(self.hits_button)
         layout.addLayout(row)
         self.readouts = QLabel("")  # the well's analysis readouts, when there are results
         self.readouts.setWordWrap(True)
@@ -198,6 +203,12 @@ class BrowserDock(QWidget):
         from .review_dock import show_review_dock
 
         return show_review_dock(self.viewer)
+
+    def open_hits(self) -> Any:
+        """Open (or show) the Hits dock of this viewer."""
+        from .hits_dock import show_hits_dock
+
+        return show_hits_dock(self.viewer)
 
     # ------------------------------------------------------------------ controller events
 
