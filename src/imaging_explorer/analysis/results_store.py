@@ -235,9 +235,11 @@ class AnalysisStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        stack = (lambda name: np.stack([getattr(r, name) for r in results])) if len(results) > 1 else (
-            lambda name: getattr(results[0], name))
-        write_field_labels(self.labels_root, field_path, {"nuclei": stack("nuclei"), "cells": stack("cells")},
+        def stacked(name: str) -> np.ndarray:  # (y, x) for one time point, (t, y, x) for several
+            images = [getattr(r, name) for r in results]
+            return images[0] if len(images) == 1 else np.stack(images)
+
+        write_field_labels(self.labels_root, field_path, {"nuclei": stacked("nuclei"), "cells": stacked("cells")},
                            geometry, self.scratch)
         rows = [jsonable(r.row) | {"path": field_path} for r in results]
         objects = pd.concat([r.objects.assign(t=int(r.row.get("t", 0))) for r in results], ignore_index=True)

@@ -142,15 +142,4 @@ class _Compounds(_Writes):
 
     def latest_compound_event_id(self, plate: PlateRef | None = None) -> int:
         """The newest compound event id (of a plate, or of the store); 0 when there is none."""
-        if not self.has_compound_calls:
-            return 0
-        e = S.compound_events
-        query = sa.select(sa.func.max(e.c.id))
-        with self._read() as conn:
-            if plate is not None:
-                name, fingerprint, _ = self._identity(plate, allow_name=True)
-                pid = self._plate_id(conn, name, fingerprint, create=False)
-                if pid is None:
-                    return 0
-                query = query.where(e.c.plate_id == pid)
-            return int(conn.execute(query).scalar() or 0)
+        return self._latest_id(S.compound_events, plate) if self.has_compound_calls else 0

@@ -108,3 +108,15 @@ class _Identities(_Transactions):
             except sa.exc.IntegrityError:
                 found = conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar()
         return found
+
+    def _latest_id(self, table: sa.Table, plate: PlateRef | None) -> int:
+        """The newest event id in ``table`` (of a plate, or of the store); 0 when there is none."""
+        query = sa.select(sa.func.max(table.c.id))
+        with self._read() as conn:
+            if plate is not None:
+                name, fingerprint, _ = self._identity(plate, allow_name=True)
+                pid = self._plate_id(conn, name, fingerprint, create=False)
+                if pid is None:
+                    return 0
+                query = query.where(table.c.plate_id == pid)
+            return int(conn.execute(query).scalar() or 0)

@@ -130,15 +130,7 @@ class _Queries(_Identities):
 
     def latest_event_id(self, plate: PlateRef | None = None) -> int:
         """The newest event id (of a plate, or of the store): cheap to poll for others' changes."""
-        query = sa.select(sa.func.max(S.events.c.id))
-        with self._read() as conn:
-            if plate is not None:
-                name, fingerprint, _ = self._identity(plate, allow_name=True)
-                pid = self._plate_id(conn, name, fingerprint, create=False)
-                if pid is None:
-                    return 0
-                query = query.where(S.events.c.plate_id == pid)
-            return int(conn.execute(query).scalar() or 0)
+        return self._latest_id(S.events, plate)
 
     def _events(self, plate: PlateRef, well: str | None = None) -> pd.DataFrame:
         name, fingerprint, _ = self._identity(plate, allow_name=True)
