@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .plate import Channel, Field, Labels, Plate, Well, ZarrImage, open_image, open_plate
     from .platemap import read_platemap
     from .sample import SamplePlate, make_sample_plate
+    from .screen import Screen, ScreenError, open_screen
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -46,6 +47,9 @@ _EXPORTS = {
     "SamplePlate": "sample",
     "read_platemap": "platemap",
     "AnnotationStore": "annotations",
+    "open_screen": "screen",
+    "Screen": "screen",
+    "ScreenError": "screen",
 }
 
 __all__ = ["__version__", *_EXPORTS]

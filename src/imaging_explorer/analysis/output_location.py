@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from .._dirs import data_dir
 
 if TYPE_CHECKING:
+    from ..io.location import Location
     from ..plate import Plate
 
-__all__ = ["default_folder", "plate_source", "store_folder"]
+__all__ = ["default_folder", "default_folder_at", "plate_source", "store_folder"]
 
 ANALYSIS_SUFFIX = ".analysis"
 URL_STORES = "analysis"  # sub-folder of the user data folder for plates opened by URL
@@ -46,11 +47,18 @@ def _safe_name(text: str) -> str:
 def default_folder(plate: Plate) -> Path:
     """``<stem>.analysis`` beside a local plate; for a URL, a folder in the user data folder
     named after the plate and keyed by a hash of its location."""
-    root = plate.store_location.local_root
+    return default_folder_at(plate.store_location)
+
+
+def default_folder_at(loc: Location) -> Path:
+    """:func:`default_folder` of a plate's location, without opening the plate (a screen lists
+    many plates and reads only their results)."""
+    root = loc.local_root
     if root is not None:
         return root.parent / f"{_stem(root.name)}{ANALYSIS_SUFFIX}"
-    key = hashlib.sha256(plate_source(plate).encode()).hexdigest()[:16]
-    name = _safe_name(_stem(plate.location.rstrip("/").rsplit("/", 1)[-1]))
+    url = str(loc).rstrip("/")
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    name = _safe_name(_stem(url.rsplit("/", 1)[-1]))
     return data_dir() / URL_STORES / f"{name}-{key}"
 
 

@@ -98,14 +98,16 @@ def _series_concentration(step: int) -> float:
     return float(f"{TOP_CONCENTRATION_UM / DILUTION**step:.4g}")
 
 
-def plan_plate(rows: int, columns: int, seed: int) -> list[WellPlan]:
+def plan_plate(rows: int, columns: int, seed: int, control_spread: float = 1.0) -> list[WellPlan]:
     """Plan every well of a ``rows`` x ``columns`` plate, in row-major order.
 
     Sample wells are taken column by column (top to bottom, left to right); the last one is
     missing from the store and the one before it is empty (when there are at least three).
     The rest form dose series of ``SERIES_LENGTH`` wells, top concentration first: series
     0, 4, 8, ... are active compounds, series 1 is the cytotoxic compound, the others are
-    inactive. Per-well biological variation comes from ``seed``.
+    inactive. Per-well biological variation comes from ``seed``. ``control_spread`` scales the
+    well-to-well variation of the baseline infection and of the positive controls: 1 is a good
+    assay (Z′ about 0.8), 4 a plate that fails QC (Z′ below 0.5), as a bad batch would.
     """
     if not 1 <= rows <= MAX_ROWS or not 1 <= columns <= MAX_COLUMNS:
         raise ValueError(f"rows must be 1..{MAX_ROWS} and columns 1..{MAX_COLUMNS}, got {rows} x {columns}")
@@ -117,17 +119,22 @@ def plan_plate(rows: int, columns: int, seed: int) -> list[WellPlan]:
     empty = samples[-2:-1] if len(samples) >= 3 else []
     dosed = [rc for rc in samples if rc not in missing and rc not in empty]
     neg_mean = NEG_INFECTION
+    if not control_spread > 0:
+        raise ValueError(f"control_spread must be positive, got {control_spread}")
+    spread = 0.04 * control_spread  # SD of the baseline infection between wells
+    low, high = (0.6, 0.8) if control_spread == 1 else (max(0.0, neg_mean - 0.1 * control_spread),
+                                                        min(0.95, neg_mean + 0.1 * control_spread))
 
     # Independent per-well draws, in row-major order, so each well's numbers depend only on seed.
     jitter = rng.normal(0.0, 1.0, size=(rows, columns))
     density = np.clip(rng.normal(1.0, 0.06, size=(rows, columns)), 0.85, 1.15)
-    pos_draw = rng.uniform(0.0, 2 * POS_INFECTION, size=(rows, columns))
+    pos_draw = rng.uniform(0.0, 2 * POS_INFECTION * control_spread, size=(rows, columns))
 
     special: dict[tuple[int, int], dict] = {}
     for i, (r, c) in enumerate(dosed):
         series, step = divmod(i, SERIES_LENGTH)
         conc = _series_concentration(step)
-        base = float(np.clip(neg_mean + 0.04 * jitter[r, c], 0.6, 0.8))
+        base = float(np.clip(neg_mean + spread * jitter[r, c], low, high))
         kw: dict = {"compound_id": f"CPD-{series + 1:03d}", "concentration_um": conc}
         if series % 4 == 0:  # active: infection falls with dose
             ic50 = ACTIVE_IC50S_UM[(series // 4) % len(ACTIVE_IC50S_UM)]
@@ -155,7 +162,7 @@ def plan_plate(rows: int, columns: int, seed: int) -> list[WellPlan]:
             role = roles[r][c]
             if role == "neg_control":
                 kw.update(compound_id=NEG_CONTROL_ID,
-                          infection=float(np.clip(neg_mean + 0.04 * jitter[r, c], 0.6, 0.8)))
+                          infection=float(np.clip(neg_mean + spread * jitter[r, c], low, high)))
             elif role == "pos_control":
                 kw.update(compound_id=POS_CONTROL_ID, concentration_um=POS_CONTROL_UM,
                           infection=float(pos_draw[r, c]))

@@ -171,9 +171,9 @@ def _run_workers(work: Path, root: Path, plans: list[WellPlan], fields: int, siz
 
 
 def _write_plate(work: Path, name: str, rows: int, columns: int, fields: int, size: int,
-                 version: str, seed: int) -> tuple[list[WellPlan], dict]:
+                 version: str, seed: int, control_spread: float = 1.0) -> tuple[list[WellPlan], dict]:
     root = work / "plate"
-    plans = plan_plate(rows, columns, seed)
+    plans = plan_plate(rows, columns, seed, control_spread)
     writer = _writer.ChunkWriter(version)
     attrs = _meta.plate_attrs(name, plans, row_names(rows), column_names(columns), fields, version)
     writer.write_documents(root, _meta.group_documents(attrs, version))
@@ -193,7 +193,7 @@ def _write_plate(work: Path, name: str, rows: int, columns: int, fields: int, si
 
 def make_sample_plate(path: str | os.PathLike, rows: int = 8, columns: int = 12, fields: int = 2,
                       size: int = 512, version: str = "0.5", seed: int = 0,
-                      overwrite: bool = False) -> SamplePlate:
+                      overwrite: bool = False, control_spread: float = 1.0) -> SamplePlate:
     """Write a synthetic infection-screen plate with its plate map and ground truth.
 
     Parameters
@@ -211,6 +211,9 @@ def make_sample_plate(path: str | os.PathLike, rows: int = 8, columns: int = 12,
         OME-NGFF version: "0.5" (zarr v3) or "0.4" (zarr v2).
     seed
         The same seed gives byte-identical output.
+    control_spread
+        Well-to-well variation of the assay relative to a good one (1): 4 makes a plate that
+        fails QC (Z′ below 0.5), for trying a screen with a bad plate in it.
     overwrite
         Replace an existing plate (and its CSVs). Without it an existing target raises
         FileExistsError. A folder that is not a zarr group is never replaced.
@@ -232,7 +235,8 @@ def make_sample_plate(path: str | os.PathLike, rows: int = 8, columns: int = 12,
 
     work = Path(tempfile.mkdtemp(prefix=f".{out.plate.name}.", suffix=".partial", dir=out.plate.parent))
     try:
-        plans, counts = _write_plate(work, _stem(out.plate), rows, columns, fields, size, version, seed)
+        plans, counts = _write_plate(work, _stem(out.plate), rows, columns, fields, size, version, seed,
+                                     control_spread)
         (work / "platemap.csv").write_text(_platemap_csv(plans), encoding="utf-8")
         (work / "truth.csv").write_text(_truth_csv(plans, counts, fields), encoding="utf-8")
         if out.plate.exists():
