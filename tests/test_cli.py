@@ -61,3 +61,28 @@ def test_info_does_not_leak_warnings(tmp_path, capsys):
         warnings.simplefilter("error")
         assert main(["info", str(path)]) == 0
     assert "missing B/2" in capsys.readouterr().out
+
+
+def test_open_refuses_an_address_with_a_bad_well_before_qt(tmp_path, capsys, monkeypatch):
+    """``open plate.zarr#Z99`` is one error line, checked from the plate's documents before napari
+    or Qt start (no display here: a check that came later would say "no display" instead)."""
+    from imaging_explorer._napari import launch
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(launch, "open_in_napari", lambda *a, **k: pytest.fail("napari started"))
+    plate = hand_plate(tmp_path / "plate.zarr")  # wells A/1 and B/2, one field each
+
+    def error_of(address: str) -> str:
+        assert main(["open", address]) == 2
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and err.startswith("imaging-explorer: error: "), err
+        return err.strip()
+
+    assert error_of(f"{plate}#Z01/1") == f"imaging-explorer: error: {plate}#Z01/1: 'Z01': this plate has no row 'Z' " \
+                                         "(rows A..B)"
+    assert "well A2 is not in this plate" in error_of(f"{plate}#A02")
+    assert error_of(f"{plate}#B02/3").endswith(f"{plate}#B02/3: well B2 has 1 field(s); the address asks for field 3")
+    assert "field 0 does not exist" in error_of(f"{plate}#B02/0")
+    # a good address passes the checks and gets as far as the missing display
+    assert "no display" in error_of(f"{plate}#b/2/1")

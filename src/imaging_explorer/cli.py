@@ -9,13 +9,14 @@ import time
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from . import cli_analyze, cli_hits
 from .errors import AnnotationStoreError, PlateError, PlateMapError
 
 if TYPE_CHECKING:
-    from .plate import Field, Plate
+    from .io.documents import ZarrDocs
+    from .plate import Field, Plate, ViewAddress
 
 _DESCRIPTION = """\
 Browse and review OME-Zarr HCS screening plates (NGFF 0.4 and 0.5).
@@ -30,6 +31,7 @@ examples:
   imaging-explorer validate my_plate.zarr    check it against the OME-NGFF specification
   imaging-explorer analyze my_plate.zarr     nuclei, cells, infection per field and well
   imaging-explorer open https://example.org/plate.zarr
+  imaging-explorer open my_plate.zarr#C07/2  well C07, field 2 (a view address: LOCATION#WELL/FIELD)
   imaging-explorer annotations summary --db annotations.db
 """
 
@@ -48,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--size", type=int, default=512, help="field width and height in pixels")
     s.add_argument("--ngff", choices=["0.4", "0.5"], default="0.5", help="0.4 = zarr v2, 0.5 = zarr v3")
     s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same plate)")
+    s.add_argument("--control-spread", type=float, default=1.0, metavar="X",
+                   help="assay variation relative to a good assay (default 1; 4 gives a plate that fails Z′)")
     s.add_argument("--overwrite", action="store_true", help="replace an existing plate at PATH")
 
     i = sub.add_parser("info", help="summarise a plate: wells present and missing, fields, channels, levels, labels")
@@ -133,7 +137,7 @@ def _sample(args: argparse.Namespace) -> int:
     try:
         out = make_sample_plate(
             args.path, rows=args.rows, columns=args.columns, fields=args.fields, size=args.size,
-            version=args.ngff, seed=args.seed, overwrite=args.overwrite,
+            version=args.ngff, seed=args.seed, overwrite=args.overwrite, control_spread=args.control_spread,
         )
     except FileExistsError:
         raise  # "exists; use --overwrite" says it all
@@ -218,25 +222,72 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _open(args: argparse.Namespace) -> int:
-    _check_openable(args.location)  # before Qt: without a screen it aborts before napari reads anything
+    from .plate import parse_view_address
+
+    address = parse_view_address(args.location)  # "plate.zarr#C07/2": a plate, a well, a field
+    _check_openable(address)  # before Qt: without a screen it aborts before napari reads anything
     _check_display()
     from ._napari.launch import open_in_napari
 
-    return open_in_napari(args.location, screenshot=args.screenshot)
+    return open_in_napari(address, screenshot=args.screenshot)
 
 
-def _check_openable(location: str) -> None:
-    """Raise PlateError unless ``location`` is a readable OME-Zarr plate or image (reads its root only)."""
+def _check_openable(address: ViewAddress) -> None:
+    """Raise PlateError unless the address's location is a readable OME-Zarr plate or image, and
+    a well it names is in the plate (reads the root, and the well's document for a field)."""
     from .io.documents import ZarrDocs
     from .io.location import Location
     from .ngff import detect_kind
 
+    location = address.location
     loc = Location(location)  # a missing local folder: PlateError
-    _, attrs = ZarrDocs.open_root(loc)  # no zarr group, unreachable server: PlateError
+    docs, attrs = ZarrDocs.open_root(loc)  # no zarr group, unreachable server: PlateError
     kind = detect_kind(attrs)
     if kind not in ("plate", "image"):
         found = f"an OME-Zarr {kind}" if kind else "a zarr group without OME-NGFF metadata"
         raise PlateError(location, f"not an HCS plate or an OME-Zarr image: found {found}")
+    if address.well is None:
+        return
+    if kind != "plate":
+        raise PlateError(location, f"the address names well {address.well}, but this is a single OME-Zarr image, "
+                                   "not a plate")
+    _check_well(docs, attrs, address)
+
+
+def _check_well(docs: ZarrDocs, attrs: dict[str, Any], address: ViewAddress) -> None:
+    """Refuse a well (or field) the plate does not have, from the plate's root document (and the
+    well's own document for a field). Metadata too broken to tell is left to the viewer to explain."""
+    from types import SimpleNamespace
+
+    from .errors import MetadataError
+    from .ngff import detect_kind
+    from .ngff.parse import parse_plate, parse_well
+    from .plate import parse_well_name, well_name
+
+    if address.well is None:
+        return
+    try:
+        meta, _ = parse_plate(attrs)
+    except MetadataError:
+        return
+    # parse_well_name reads only these four of a Plate; all the root document can tell
+    outline = SimpleNamespace(rows=list(meta.rows), columns=list(meta.columns),
+                              wells={w.path: w for w in meta.wells}, missing_wells={})
+    try:
+        key = parse_well_name(address.well, cast("Plate", outline))
+    except ValueError as e:
+        raise PlateError(address, str(e)) from None  # names the plate and the well
+    if address.field is None:
+        return
+    well_attrs = docs.group_attrs_many([key])[key]
+    if not isinstance(well_attrs, dict) or detect_kind(well_attrs) != "well":
+        return
+    try:
+        n = len(parse_well(well_attrs)[0].images)
+    except MetadataError:
+        return
+    if address.field > n:
+        raise PlateError(address, f"well {well_name(key)} has {n} field(s); the address asks for field {address.field}")
 
 
 def _check_display() -> None:

@@ -1,7 +1,7 @@
 """The "Plate browser" dock: a thin view of the viewer's plate browser (controller and state).
 
-Plate summary, go-to line ("C07", "C7", "C/7"), previous/next well and field, back to the
-overview, a compact well grid, field selector and "tile fields", label display, channel
+Plate summary, go-to line (a well "C07", "C7", "C/7", or a view address "plate.zarr#C07/2"),
+"Copy address" of the view on screen, previous/next well and field, back to the overview, a compact well grid, field selector and "tile fields", label display, channel
 settings of the whole plate, and the hotkeys. Every action is a controller call; the dock
 reads ``ctrl.state`` when the controller's signals say something changed.
 """
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
+    QApplication,
     QCheckBox,
     QHBoxLayout,
     QLabel,
@@ -29,6 +30,7 @@ from ..browser.hotkeys import BROWSER_KEYS
 from ..browser.platemap_text import compound_line
 from ..browser.problems import plate_problems
 from ..browser.readouts_text import well_line
+from ..browser.view_address_link import address_of_view, go_to_address, read_goto_text
 from ..keys import help_text
 from ..session import browser_for
 from .channel_panel import ChannelPanel
@@ -82,14 +84,24 @@ class BrowserDock(QWidget):
 
         row = QHBoxLayout()
         self.goto = QLineEdit()
-        self.goto.setPlaceholderText("go to well, e.g. C07")
-        self.goto.returnPressed.connect(lambda: self.show_well(self.goto.text()))
+        self.goto.setPlaceholderText("go to well, e.g. C07, or an address plate.zarr#C07/2")
+        self.goto.setToolTip("a well of this plate (C07, C7, C/7), or a view address LOCATION#WELL/FIELD: "
+                             "a well and field of this plate or of another one (opened first)")
+        self.goto.returnPressed.connect(lambda: self.go_to(self.goto.text()))
         row.addWidget(QLabel("go to"))
         row.addWidget(self.goto)
+        self.copy_button = QPushButton("Copy address")
+        self.copy_button.setToolTip("copies the address of this view, e.g. /data/plate.zarr#C07/2, for partners: "
+                                    "pasted into their go-to box (or `imaging-explorer open`) it shows the same "
+                                    "well and field")
+        self.copy_button.clicked.connect(lambda: self.copy_address())
+        row.addWidget(self.copy_button)
         layout.addLayout(row)
         self.message = QLabel("")
-        self.message.setStyleSheet("color: #ff8080;")
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # paths and reasons, never markup
+        # a copied address can be selected and copied again by hand
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.message)
 
         row = QHBoxLayout()
@@ -178,10 +190,46 @@ class BrowserDock(QWidget):
         try:
             key = self.ctrl.show_well(well, field)
         except ValueError as e:
-            self.message.setText(str(e))
+            self._say(str(e), error=True)
             return None
-        self.message.setText("")
+        self._say("")
         return key
+
+    def go_to(self, text: str) -> str | None:
+        """What the go-to box does: a well name opens that well of this plate; a view address
+        ("/data/plate.zarr#C07/2") its well and field, after opening its plate when that is
+        another one. Returns the well key when shown at once (None: an error, the overview, or
+        a plate still opening); the reason of an error is shown below the box."""
+        try:
+            address = read_goto_text(text, self.ctrl.plate)
+            if address is None:
+                return self.show_well(text)
+            shown_now = go_to_address(self.ctrl, address)
+        except ValueError as e:
+            self._say(str(e), error=True)
+            return None
+        self._say("" if shown_now else f"opening {address.location} …")
+        return self.ctrl.state.asked_well if shown_now else None
+
+    def copy_address(self) -> str | None:
+        """Put the address of the view on screen on the clipboard (and show it); None with the
+        reason shown when there is no plate."""
+        try:
+            address = address_of_view(self.ctrl)
+        except ValueError as e:
+            self._say(str(e), error=True)
+            return None
+        if address is None:
+            self._say("no plate open: nothing to copy", error=True)
+            return None
+        text = address.format()
+        clipboard = QApplication.clipboard()
+        if clipboard is None:  # no QApplication: nothing to copy to
+            self._say(f"no clipboard; the address is {text}", error=True)
+            return None
+        clipboard.setText(text)
+        self._say(f"copied: {text}")
+        return text
 
     def next_well(self) -> str | None:
         return self.ctrl.next_well()
@@ -235,7 +283,12 @@ class BrowserDock(QWidget):
 
     def _clear_goto(self) -> None:
         self.goto.clear()
-        self.message.setText("")
+        self._say("")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        """The line below the go-to box: an error in red, anything else (a copied address) plain."""
+        self.message.setStyleSheet("color: #ff8080;" if error else "")
+        self.message.setText(text)
 
     def _view_changed(self) -> None:
         plate, state = self.ctrl.plate, self.ctrl.state
@@ -281,7 +334,7 @@ class BrowserDock(QWidget):
 
     def _well_failed(self, key: str, reason: str) -> None:
         self.grid.mark_failed(key, reason)
-        self.message.setText(f"{well_name(key)} could not be loaded: {reason}")
+        self._say(f"{well_name(key)} could not be loaded: {reason}", error=True)
 
     def _progress(self, done: int, total: int) -> None:
         text = getattr(self, "_summary", "")
