@@ -105,7 +105,7 @@ def test_napari_calls_the_same_hits_as_the_cli(analysed, capsys):
     cli_wells = pd.read_csv(results.folder / "hits.csv").set_index("well")
     cli_compounds = pd.read_csv(results.folder / "hits_compounds.csv").set_index("compound_id")
     plate = ie.open_plate(str(made.plate))
-    outcome = call_plate(well_table(results), find_platemap(plate), None, "napari")
+    outcome = call_plate(well_table(results), find_platemap(plate), None, "napari", results)  # with its fields
     assert outcome.error == ""
     names = {key: f"{r}{int(c):02d}" for key, r, c in zip(outcome.wells.index, outcome.wells["row"],
                                                           outcome.wells["column"])}
@@ -115,3 +115,30 @@ def test_napari_calls_the_same_hits_as_the_cli(analysed, capsys):
                                    check_names=False, check_index_type=False, rtol=1e-9)
     theirs = cli_compounds["rank"].dropna().astype(int).to_dict()
     assert outcome.compounds.set_index("compound_id")["rank"].dropna().astype(int).to_dict() == theirs
+
+
+def test_image_qc_options_flag_fields_and_say_which(analysed, tmp_path, capsys):
+    _, results = analysed
+    with pytest.raises(SystemExit):
+        main(["hits", "--help"])
+    usage = capsys.readouterr().out
+    for option, default in (("--focus-min-ratio", "default 0.5"), ("--saturated-max", "default 0.05"),
+                            ("--min-signal", "default 0.5"), ("--min-control-nuclei", "default 1")):
+        assert option in usage and default in usage.split(option, 2)[-1][:250]
+    assert main(["hits", str(results.folder), "--out", str(tmp_path / "default.csv")]) == 0
+    default_out = capsys.readouterr().out
+    assert "field QC: focus ≥ 0.5 × the plate's median" in default_out
+    assert main(["hits", str(results.folder), "--focus-min-ratio", "0.95", "--out", str(tmp_path / "strict.csv")]) == 0
+    out = capsys.readouterr().out
+    strict = pd.read_csv(tmp_path / "strict.csv")
+    flagged = int(strict["fields_flagged"].sum())
+    assert flagged > 5  # about half the fields are below 0.95 of the median
+    assert f"Image QC: {flagged} of {len(results.fields)} field(s) flagged" in out and "out of focus (0." in out
+    assert f"… and {flagged - 5} more (the field_flags column)" in out
+    blurred = strict[strict["fields_flagged"] == 1]
+    assert blurred["field_flags"].str.startswith("field 1: out of focus (").all()
+    assert blurred["qc_flag"].str.startswith("the field flagged: out of focus").all() and not blurred["hit"].any()
+    with pytest.raises(SystemExit) as stopped:  # argparse's own usage error
+        main(["hits", str(results.folder), "--saturated-max", "-1"])
+    assert stopped.value.code == 2
+    assert "argument --saturated-max: must be a number >= 0, got '-1'" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .hits import HitRule
+    from .hits import HitRule, ImageQC
 
 __all__ = ["add_parser", "run", "well_rows"]
 
@@ -27,7 +27,8 @@ from --platemap, or is found beside the analysed plate.
 
 writes (CSV):
   OUT                   one row per well: well, compound_id, concentration_uM, role, activity_pct,
-                        robust_z, viability_pct, hit, cytotoxic, hit_rank, qc_flag, ...
+                        robust_z, viability_pct, hit, cytotoxic, hit_rank, qc_flag,
+                        fields_flagged, field_flags (with a store), ...
   OUT_compounds.csv     one row per compound: IC50, CC50, Hill slope, selectivity, flags, rank
 default OUT: hits.csv in the analysis store, or <table stem>_hits.csv beside a table.
 
@@ -35,13 +36,19 @@ default rule: activity >= 50 % (0 % at the negative controls' mean, 100 % at the
 controls') and viability (nuclei count) >= 50 % of the negative controls' mean; QC-flagged wells
 (not measured, no nuclei, saturated, out of focus) are left out.
 
+image QC: with an analysis store every field is judged (out of focus, saturated, too little
+signal, a control field without nuclei); a flagged field is left out of its well's readouts, a
+well whose every field is flagged is left out (--keep-qc-flagged keeps them all). The output
+says how many fields were flagged; the columns fields_flagged and field_flags say which.
+
 examples:
   imaging-explorer hits plate.analysis
   imaging-explorer hits wells.csv --platemap plate_platemap.csv --min-activity 70 --out calls.csv
 """
 
 WELL_COLUMNS = ("well", "compound_id", "concentration_uM", "role", "activity_pct", "robust_z", "viability_pct",
-                "hit", "cytotoxic", "hit_rank", "qc_flag", "percent_of_control", "b_score")
+                "hit", "cytotoxic", "hit_rank", "qc_flag", "fields_flagged", "field_flags", "percent_of_control",
+                "b_score")  # fields_flagged and field_flags only with an analysis store (image QC)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +66,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--min-viability", type=float, default=50.0, metavar="PCT",
                    help="hit: viability >= PCT of the negative controls (default 50)")
     h.add_argument("--keep-qc-flagged", action="store_true",
-                   help="count QC-flagged wells in the statistics and calls (default: left out)")
+                   help="count QC-flagged wells and fields in the statistics and calls (default: left out)")
+    h.add_argument("--focus-min-ratio", type=_non_negative, default=0.5, metavar="RATIO",
+                   help="a field is out of focus below RATIO x the plate's median focus (default 0.5; 0: no check)")
+    h.add_argument("--saturated-max", type=_non_negative, default=0.05, metavar="FRACTION",
+                   help="a field is saturated above FRACTION of its pixels at the maximum (default 0.05)")
+    h.add_argument("--min-signal", type=_non_negative, default=0.5, metavar="RATIO",
+                   help="a field has too little signal when its nuclei channel's background is below RATIO x "
+                        "the plate's median (default 0.5; raise it, e.g. 0.9, when the camera offset is most "
+                        "of the background; 0: no check)")
+    h.add_argument("--min-control-nuclei", type=int, default=1, metavar="N",
+                   help="a control field with fewer than N nuclei is flagged (default 1; sample fields never are)")
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    return value
 
 
 def _rule(args: argparse.Namespace) -> HitRule:
@@ -68,6 +95,13 @@ def _rule(args: argparse.Namespace) -> HitRule:
     viability = None if str(args.viability_readout).strip().lower() == "none" else args.viability_readout
     return HitRule(readout=args.readout, min_activity_pct=args.min_activity, viability_readout=viability,
                    min_viability_pct=args.min_viability, exclude_qc_flagged=not args.keep_qc_flagged)
+
+
+def _image_qc(args: argparse.Namespace) -> ImageQC:
+    from .hits import ImageQC
+
+    return ImageQC(focus_min_ratio=args.focus_min_ratio, saturated_max=args.saturated_max,
+                   min_signal_ratio=args.min_signal, min_nuclei=max(args.min_control_nuclei, 0))
 
 
 def _out(args: argparse.Namespace, store: Path | None, source: str) -> Path:
@@ -123,11 +157,14 @@ def run(args: argparse.Namespace) -> int:
     platemap = read_platemap(Path(args.platemap).expanduser()) if args.platemap else find_store_platemap(readouts)
     if platemap is None:
         raise ValueError(f"{readouts.source}: no plate map found beside the analysed plate; give --platemap FILE")
-    wells, qc = analyse_plate(readouts.wells, platemap, rule, source=readouts.source)
+    image_qc = _image_qc(args)
+    wells, qc = analyse_plate(readouts.wells, platemap, rule, source=readouts.source, fields=readouts.fields,
+                              image_qc=image_qc)
     compounds = compound_table(wells)
     out = _out(args, readouts.store, readouts.source)
     compounds_out = out.with_name(f"{out.stem}_compounds.csv")
-    for line in [f"rule: {rule.describe()}", *qc.lines(), *_summary(compounds, wells)]:
+    told = [f"rule: {rule.describe()}", *([image_qc.describe()] if readouts.fields is not None else [])]
+    for line in [*told, *qc.lines(), *_summary(compounds, wells)]:
         print(line)
     _write_csv(well_rows(wells), out)
     _write_csv(compounds, compounds_out)

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ReadoutParams", "background_noise", "field_row", "focus_measure", "infection_threshold",
-           "object_table", "saturated_fraction", "well_table"]
+__all__ = ["ReadoutParams", "background_level", "background_noise", "field_row", "focus_measure",
+           "infection_threshold", "object_table", "saturated_fraction", "well_table"]
 
 COUNTS = ("nuclei_count", "cell_count", "infected_count")  # summed per well
 
@@ -127,6 +127,13 @@ def saturated_fraction(channel: np.ndarray) -> float:
     return float(np.count_nonzero(channel == top)) / channel.size
 
 
+def background_level(image: np.ndarray) -> float:
+    """The median of a channel (every second pixel in y and x): the field's light level where
+    no cell is, whether or not it holds cells; a field imaged without light sits far below its plate."""
+    data = np.asarray(image)[::2, ::2]
+    return float(np.median(data)) if data.size else 0.0
+
+
 def focus_measure(image: np.ndarray) -> float:
     """Variance of the Laplacian over the squared mean intensity: lower when out of focus.
 
@@ -167,7 +174,8 @@ def field_row(objects: pd.DataFrame, nuclei_count: int, stack: np.ndarray, chann
         NaN without a pathogen channel; the fraction is NaN without cells),
         ``infection_threshold``, ``area_mean_px``, ``nucleus_area_mean_px``, ``mean_<ch>``
         (mean over cells), ``saturated_fraction`` (largest over channels),
-        ``saturated_fraction_<ch>`` and ``focus`` (of the nuclei channel).
+        ``saturated_fraction_<ch>``, ``focus`` and ``background`` (of the nuclei channel: its
+        :func:`background_level`, which image QC compares across the plate).
     """
     cells = len(objects)
     infected = int(objects["infected"].sum()) if threshold is not None else None
@@ -185,6 +193,7 @@ def field_row(objects: pd.DataFrame, nuclei_count: int, stack: np.ndarray, chann
     row["saturated_fraction"] = max(saturated, default=0.0)
     row.update({f"saturated_fraction_{n}": s for n, s in zip(channel_names, saturated)})
     row["focus"] = focus_measure(np.asarray(stack)[nuclei_channel])
+    row["background"] = background_level(np.asarray(stack)[nuclei_channel])
     return row
 
 
@@ -210,7 +219,7 @@ def well_table(fields: pd.DataFrame) -> pd.DataFrame:
 
     Counts are summed; ``infected_fraction`` = infected / cells over the well; ``mean_<ch>``
     and ``area_mean_px`` are weighted by cell count, ``nucleus_area_mean_px`` by nuclei count;
-    ``saturated_fraction*`` and ``focus`` are the mean over fields; ``field_count`` is added.
+    ``saturated_fraction*``, ``focus`` and ``background`` are the mean over fields; ``field_count`` is added.
     With a ``t`` column there is one row per well and time point.
     """
     keys = ["well", "t"] if "t" in fields.columns else ["well"]
@@ -229,6 +238,6 @@ def well_table(fields: pd.DataFrame) -> pd.DataFrame:
             out[column] = _weighted_mean(fields, keys, column, "cell_count")
         elif column == "nucleus_area_mean_px":
             out[column] = _weighted_mean(fields, keys, column, "nuclei_count")
-        elif column.startswith("saturated_fraction") or column == "focus":
+        elif column.startswith("saturated_fraction") or column in ("focus", "background"):
             out[column] = fields[column].astype(float).groupby(by, sort=False).mean()
     return out.reset_index()

@@ -19,17 +19,19 @@ TABLE_SUFFIXES = (".parquet", ".csv", ".tsv")
 
 @dataclass(frozen=True, eq=False)
 class Readouts:
-    """Per-well readouts and where they came from."""
+    """Per-well readouts, the per-field rows when known (for image QC), and where they came from."""
 
     wells: pd.DataFrame
     source: str  # the file named in messages
     store: Path | None = None  # the analysis store they came from, if any
     plate: str | None = None  # the analysed plate's location (from the store)
+    fields: pd.DataFrame | None = None  # the store's per-field rows; None for a per-well table
 
 
 def read_readouts(location: str | os.PathLike[str]) -> Readouts:
-    """Per-well readouts from an analysis store folder (its ``wells.parquet``) or a table file
-    (``.parquet``, ``.csv``, ``.tsv``) with a ``well`` column.
+    """Per-well readouts from an analysis store folder (its ``wells.parquet``, with its
+    ``fields.parquet`` for image QC) or a table file (``.parquet``, ``.csv``, ``.tsv``) with a
+    ``well`` column (no fields then).
 
     Raises
     ------
@@ -42,10 +44,11 @@ def read_readouts(location: str | os.PathLike[str]) -> Readouts:
     if path.is_dir():
         try:
             results = open_results(path)
-            wells = results.wells
+            wells, fields = results.wells, results.fields
         except AnalysisStoreError as e:
             raise HitsError(str(path), str(e).removeprefix(f"{path}: ")) from None
-        return Readouts(wells, str(path / "wells.parquet"), path, str(results.manifest.get("plate", "")) or None)
+        return Readouts(wells, str(path / "wells.parquet"), path, str(results.manifest.get("plate", "")) or None,
+                        fields)
     if not path.is_file():
         raise HitsError(str(path), "no such file or folder (give an analysis store or a per-well readouts table)")
     suffix = path.suffix.lower()
@@ -67,8 +70,8 @@ def find_store_platemap(readouts: Readouts) -> pd.DataFrame | None:
         return None
     import warnings
 
-    from ..platemap import find_platemap
     from ..plate import open_plate
+    from ..platemap import find_platemap
 
     try:
         with warnings.catch_warnings():

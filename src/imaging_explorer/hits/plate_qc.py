@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .assay_table import column_floats
+from .image_qc import field_qc_lines
 from .normalization import MAD_SCALE, control_values, mad, robust_z
 
 __all__ = ["PlateQC", "plate_qc"]
@@ -52,6 +53,9 @@ class PlateQC:
     row_effect: float
     column_effect: float
     warnings: tuple[str, ...] = ()
+    #: the per-field image QC (:func:`~imaging_explorer.hits.field_qc`) when the plate was
+    #: analysed with its fields; None otherwise
+    fields: pd.DataFrame | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def lines(self) -> list[str]:
         """The QC as text lines, for the CLI and the napari dock."""
@@ -64,6 +68,8 @@ class PlateQC:
         out.append(f"  row effect p = {_num(self.row_effect, '.2g')}, column effect p = "
                    f"{_num(self.column_effect, '.2g')} (Kruskal–Wallis over the sample wells)")
         out += [f"  warning: {w}" for w in self.warnings]
+        if self.fields is not None:
+            out += field_qc_lines(self.fields)
         return out
 
 

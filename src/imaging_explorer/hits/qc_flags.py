@@ -18,7 +18,8 @@ def _reason(mask: pd.Series | np.ndarray, text: pd.Series | str, index: pd.Index
     return out
 
 
-def qc_flags(table: pd.DataFrame, saturated_max: float = 0.05, focus_min_ratio: float = 0.5) -> pd.Series:
+def qc_flags(table: pd.DataFrame, saturated_max: float = 0.05, focus_min_ratio: float = 0.5,
+             images: bool = True) -> pd.Series:
     """The QC reason(s) of each well of an :func:`~imaging_explorer.hits.assay_table`; "" = ok.
 
     Checks, each skipped when its column is missing: ``measured`` ("not measured"; no further
@@ -39,6 +40,10 @@ focus is not judged),
         Largest acceptable fraction of saturated pixels (0.05 = 5 %).
     focus_min_ratio
         Smallest acceptable focus relative to the plate's median.
+    images
+        False: skip the saturation and focus checks, because the fields were judged one by one
+        (:func:`~imaging_explorer.hits.field_qc`); a well's mean over fields that passed would
+        only be judged again, against another median.
 
     Returns
     -------
@@ -56,11 +61,11 @@ focus is not judged),
         bare = column_floats(table, "nuclei_count") == 0
         reasons.append(_reason(judged & bare & role.str.endswith("_control"), "no nuclei", index))
         focused = judged & ~bare  # the focus of a field without cells measures nothing
-    if "saturated_fraction" in table.columns:
+    if images and "saturated_fraction" in table.columns:
         saturated = column_floats(table, "saturated_fraction")
         reasons.append(_reason(judged & (saturated > saturated_max),
                                saturated.map(lambda s: f"saturated {100 * s:.1f} % of pixels"), index))
-    if "focus" in table.columns:
+    if images and "focus" in table.columns:
         focus = column_floats(table, "focus")
         median = float(focus[focused].median())
         if np.isfinite(median) and median > 0:

@@ -1,5 +1,6 @@
 """What the overview draws beside and over the plate: row and column names, crosses over
-missing wells, frames around unreadable fields, rasterised into one RGBA overlay.
+missing wells, frames around unreadable fields, rasterised into one RGBA overlay; and crosses
+over the fields image QC left out (:func:`cross_fields`, into an overlay of their own).
 
 Why pixels and not napari Points/Shapes: text in napari has a fixed screen size, so names
 of 1536-well plates ran together, and the first Points and Shapes layers of a session cost
@@ -35,6 +36,7 @@ NAME_COLOR = (255, 255, 255, 255)
 OUTLINE_COLOR = (0, 0, 0, 255)  # keeps names legible on a light canvas too
 MISSING_COLOR = (255, 90, 90, 204)
 ERROR_COLOR = (255, 165, 0, 255)
+QC_COLOR = (255, 230, 0, 230)  # fields left out by image QC: yellow, apart from red missing wells
 _NAME_HEIGHT = 0.4  # of the row pitch: room between rows, and names no bigger than a label needs
 _NAME_WIDTH = 0.7  # of the column pitch: room between columns
 
@@ -149,21 +151,37 @@ def plate_overlay(layout: OverviewLayout, max_pixels: int = MAX_PIXELS) -> Overl
 
 
 def _draw_crosses(overlay: Overlay, layout: OverviewLayout) -> None:
-    """One cross per missing well: Pillow draws one per cell size (rounding makes at most 4), numpy copies it."""
+    """One cross per missing well."""
+    boxes = [overlay.box(layout.cell_box(r, c)) for r, c in layout.missing.values()]
+    _stamp_crosses(overlay, boxes, MISSING_COLOR, _line_width(layout, overlay.scale))
+
+
+def _stamp_crosses(overlay: Overlay, boxes: Iterable[tuple[int, int, int, int]],
+                   color: tuple[int, int, int, int], width: int) -> None:
+    """A cross corner to corner in each overlay box: Pillow draws one per box size (rounding
+    makes few), numpy copies it."""
     cells: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for r, c in layout.missing.values():
-        r0, c0, r1, c1 = overlay.box(layout.cell_box(r, c))
+    for r0, c0, r1, c1 in boxes:
         cells.setdefault((r1 - r0, c1 - c0), []).append((r0, c0))
-    width = _line_width(layout, overlay.scale)
     for (h, w), origins in cells.items():
         cell = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         draw = ImageDraw.Draw(cell)
-        draw.line([(0, 0), (w - 1, h - 1)], fill=MISSING_COLOR, width=width)
-        draw.line([(0, h - 1), (w - 1, 0)], fill=MISSING_COLOR, width=width)
+        draw.line([(0, 0), (w - 1, h - 1)], fill=color, width=width)
+        draw.line([(0, h - 1), (w - 1, 0)], fill=color, width=width)
         ink = np.asarray(cell)
         dy, dx = np.nonzero(ink[..., 3])  # only the cross's pixels: a few per cell, all cells at once
         at = np.asarray(origins)
         overlay.data[at[:, :1] + dy, at[:, 1:] + dx] = ink[dy, dx]
+
+
+def cross_fields(overlay: Overlay, layout: OverviewLayout, field_paths: Iterable[str],
+                 color: tuple[int, int, int, int] = QC_COLOR) -> list[str]:
+    """Cross out the tiles of the given fields in place (unknown paths are skipped); returns
+    the paths crossed."""
+    paths = [p for p in field_paths if p in layout.fields]
+    _stamp_crosses(overlay, [overlay.box(layout.field_box(p)) for p in paths], color,
+                   _line_width(layout, overlay.scale))
+    return paths
 
 
 def _line_width(layout: OverviewLayout, scale: float) -> int:

@@ -19,6 +19,7 @@ from imaging_explorer.plate import parse_well_name, step_well, well_name
 from .analysis_link import AnalysisLink
 from .analysis_view import AnalysisView
 from .channel_sync import ChannelSync
+from .field_qc_marks import FieldQCMarks
 from .hotkeys import install_browser_keys
 from .hover import describe_position, install_hover_refresh
 from .label_stats import measure_labels
@@ -82,6 +83,8 @@ class PlateController:
         self.hover_parts: list[Callable[[tuple[float, ...]], str]] = []  # more hover text from other layers
         self.analysis_view = AnalysisView(self)  # their per-well table; the well re-read when they change
         self.hits = PlateHits(self)  # hit calling of the plate: analysis results + plate map + rule, in a worker
+        self.above_overview: Callable[[], bool] | None = None  # Home on the overview goes up there (a screen)
+        self.field_marks = FieldQCMarks(self)  # the fields image QC left out, crossed out on the overview
         install_pointer(viewer, self)
         install_hover_refresh(self)
         install_browser_keys(viewer, self)

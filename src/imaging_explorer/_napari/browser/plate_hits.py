@@ -57,9 +57,20 @@ class HitsOutcome:
     error: str = ""
 
 
-def call_plate(readouts: pd.DataFrame, platemap: pd.DataFrame, rule: HitRule | None, source: str) -> HitsOutcome:
-    """Hit calling of one plate (run in a worker; None: the default rule): a HitsError or a bad
-    plate map is the outcome's error."""
+def _fields(results: Any) -> pd.DataFrame | None:
+    """The results' per-field rows for image QC (None: no results, or unreadable: the wells are
+    then judged on their means)."""
+    try:
+        return results.fields if results is not None else None
+    except Exception:  # noqa: BLE001 - an unreadable table costs the image QC, not the hits
+        return None
+
+
+def call_plate(readouts: pd.DataFrame, platemap: pd.DataFrame, rule: HitRule | None, source: str,
+               results: Any = None) -> HitsOutcome:
+    """Hit calling of one plate (run in a worker; None: the default rule), with image QC per field
+    when ``results`` (the analysis results the readouts came from) has its fields table: a
+    HitsError or a bad plate map is the outcome's error."""
     from imaging_explorer.errors import PlateMapError
     from imaging_explorer.hits import HitsError, analyse_plate, compound_table
     from imaging_explorer.hits.hit_rule import DEFAULT_RULE
@@ -68,7 +79,7 @@ def call_plate(readouts: pd.DataFrame, platemap: pd.DataFrame, rule: HitRule | N
 
     table = readouts.rename_axis("well").reset_index()
     try:
-        wells, qc = analyse_plate(table, platemap, rule, source=source)
+        wells, qc = analyse_plate(table, platemap, rule, source=source, fields=_fields(results))
         return HitsOutcome(wells, qc, compound_table(wells))
     except (HitsError, PlateMapError) as e:
         return HitsOutcome(error=str(e))
@@ -146,7 +157,8 @@ class PlateHits:
             self.wells = self.qc = self.compounds = None
         self.busy = True
         self.changed.emit()
-        self._worker = self._start(call_plate, readouts, platemap, self._rule, self._source(),
+        results = getattr(ctrl.analysis, "results", None)
+        self._worker = self._start(call_plate, readouts, platemap, self._rule, self._source(), results,
                                    returned=lambda outcome: self._done(gen, outcome),
                                    errored=lambda exc: self._done(gen, HitsOutcome(error=f"{type(exc).__name__}: {exc}")))
 
@@ -168,6 +180,17 @@ class PlateHits:
         self.changed.emit()
 
     # ------------------------------------------------------------------ questions about the tables
+
+    def flagged_fields(self) -> dict[tuple[str, int], str]:
+        """(well key, field index) -> the image QC's reason for each flagged field (first time
+        point); empty without hits or without fields."""
+        fields = self.qc.fields if self.qc is not None else None
+        if fields is None or not len(fields):
+            return {}
+        if "t" in fields.columns:
+            fields = fields.sort_values("t", kind="stable").drop_duplicates(["well", "field"])
+        flagged = fields[fields["qc_flag"].astype(str) != ""]
+        return {(str(w), int(f)): str(r) for w, f, r in zip(flagged["well"], flagged["field"], flagged["qc_flag"])}
 
     def compound_wells(self, compound_id: str) -> pd.DataFrame:
         """The sample wells of a compound, highest concentration first (replicates in plate-map
