@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from . import cli_analyze, cli_hits
+from . import cli_analyze, cli_figure, cli_hits
 from .errors import AnnotationStoreError, PlateError, PlateMapError
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("file", type=Path)
     cli_analyze.add_parser(sub)
     cli_hits.add_parser(sub)
+    cli_figure.add_parser(sub)
     return p
 
 
@@ -353,7 +354,7 @@ _KNOWN_ERRORS = (PlateError, AnnotationStoreError, PlateMapError, OSError, Value
 
 _COMMANDS = {
     "sample": _sample, "info": _info, "validate": _validate, "open": _open, "demo": _demo,
-    "annotations": _annotations, "analyze": cli_analyze.run, "hits": cli_hits.run,
+    "annotations": _annotations, "analyze": cli_analyze.run, "hits": cli_hits.run, "figure": cli_figure.run,
 }
 
 if __name__ == "__main__":

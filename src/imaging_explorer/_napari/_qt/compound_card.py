@@ -5,8 +5,9 @@ for the compound of the well on screen, or for the top hit. It shows the compoun
 CC50, selectivity and the fits' flags; the strip of well thumbnails (negative control, the doses
 from low to high, positive control, all at the plate's channel settings; a click opens the well);
 the dose-response plot; the reviewers' calls on the compound with their consensus and history;
-and the buttons of a compound-level call. Keys while the card has focus follow the Review dock's:
-H / C / R / U call the compound, Ctrl+Z undoes, N / Shift+N step through the hits by rank.
+and the buttons of a compound-level call; "Save figure…" saves it as PNG or SVG. Keys while the
+card has focus follow the Review dock's: H / C / R / U call the compound, Ctrl+Z undoes, N /
+Shift+N step through the hits by rank.
 
 A thin view: the card's data is made and its thumbnails read in a worker
 (:func:`~..browser.compound_card_data.load_card`); calls go through the Review dock's store
@@ -51,6 +52,7 @@ from .compound_calls_panel import CallsPanel
 from .compound_strip import WellStrip
 from .dock_room import dock_frame
 from .dose_response_plot import DoseResponsePlot
+from .figure_saving import CardFigureSaving
 from .signals import connect_while_alive
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ def install_card_key(viewer: napari.Viewer) -> None:
     install_keys(viewer, [OPEN_KEY], run, is_ours)
 
 
-class CompoundCardDock(QWidget):
+class CompoundCardDock(CardFigureSaving, QWidget):
     """The compound card of one viewer (see the module docstring)."""
 
     def __init__(self, viewer: napari.viewer.Viewer, parent: QWidget | None = None) -> None:
@@ -202,10 +204,9 @@ class CompoundCardDock(QWidget):
                                    "On the canvas H / C / R / U call the well on screen (a click on a thumbnail "
                                    "opens its well and hands the keys to the canvas); <b>K</b> opens this card "
                                    "for the well on screen.")
-        row.addWidget(self.previous_button)
-        row.addWidget(self.title, 1)
-        row.addWidget(self.focus_hint)
-        row.addWidget(self.next_button)
+        self.save_button = self.figure_button("Save figure…", "this card as a PNG or SVG figure")
+        for widget in (self.previous_button, self.title, self.focus_hint, self.save_button, self.next_button):
+            row.addWidget(widget, 1 if widget is self.title else 0)
         return row
 
     # ------------------------------------------------------------------ input

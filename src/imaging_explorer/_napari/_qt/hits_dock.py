@@ -3,11 +3,13 @@
 The rule form (magicgui) sets the hit rule, applied shortly after each change; hit calling runs
 in a worker. Below: the plate's QC (Z′ below 0.5 and other warnings stand out) and the compounds,
 hits first by rank. Double-click (or Enter) on a compound emits ``compound_chosen`` and opens its
-compound card when there is one.
+compound card when there is one. "Save heatmap…" saves the plate's activity as a heatmap figure
+(PNG or SVG; hits marked H, QC-flagged wells ×).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 from typing import TYPE_CHECKING, Any
@@ -16,6 +18,7 @@ from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtGui import QFont
 from qtpy.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -29,12 +32,16 @@ from ..docks import open_dock
 from ..review.queue_order import readout_columns
 from ..session import session_for
 from .dock_room import docked, neighbours
+from .figure_saving import FigureSaving
 from .hit_rule_form import HitRuleForm
 from .signals import connect_while_alive
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import napari
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from imaging_explorer.hits import PlateQC
 
@@ -42,6 +49,7 @@ MIN_HEIGHT = 420  # px the dock asks for when it opens: the form, the QC and a f
 APPLY_DELAY_MS = 300  # the rule is applied once the form stopped changing for this long
 WARNING_COLOR = "#ff8c69"  # QC warnings and a Z′ below Z_PRIME_MIN, readable on napari's dark and light themes
 Z_PRIME_MIN = 0.5  # as imaging_explorer.hits.plate_qc (not imported here: it pulls in scipy)
+HEATMAP_NOTE = "H: hit · ×: QC-flagged or excluded · grey: no value"
 COLUMNS = ("#", "compound", "activity %", "IC50 µM", "CC50 µM", "SI", "flags")
 HEADER_TIPS = ("hit rank: by max activity, then potency (IC50)", "compound id (plate map)",
                "max activity over the tested doses (replicates averaged)", "fitted concentration of 50 % activity",
@@ -138,10 +146,11 @@ class CompoundTable(QTableWidget):
         super().keyPressEvent(event)
 
 
-class HitsDock(QWidget):
+class HitsDock(FigureSaving, QWidget):
     """Dock widget for the plate's hits (npe2 widget contribution "Hits")."""
 
     compound_chosen = Signal(str)  # compound id: double-click or Enter in the table
+    figure_title = "Save the plate's activity heatmap"
 
     def __init__(self, viewer: napari.viewer.Viewer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -157,6 +166,10 @@ class HitsDock(QWidget):
         self.qc.setTextFormat(Qt.RichText)
         self.qc.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.table = CompoundTable()
+        self.save_button = self.figure_button("Save heatmap…", "the plate's activity (%) as a heatmap figure, PNG "
+                                              "or SVG (H: hits, ×: QC-flagged wells, grey: no value)")
+        self.save_note = QLabel("")
+        self.save_note.setWordWrap(True)
         self._ids: list[str] = []  # compound id of each table row
         self._apply_timer = QTimer(self)
         self._apply_timer.setSingleShot(True)
@@ -175,6 +188,10 @@ class HitsDock(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.qc)
         layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.save_note, 1)
+        layout.addLayout(row)
 
     def _wire(self) -> None:
         self.form.changed.connect(lambda *_: self._apply_timer.start())
@@ -226,6 +243,34 @@ class HitsDock(QWidget):
         except Exception as e:  # noqa: BLE001 - a card that fails must not raise into Qt
             self.ctrl.notice.emit("error", f"The compound card of {compound_id} could not be shown: {e}")
 
+    def figure_stem(self) -> str:
+        plate = self.ctrl.plate
+        return f"{plate.name if plate is not None else 'plate'}_activity"
+
+    def make_figure(self) -> Callable[[], Figure] | None:
+        """The plate's activity (%) as a heatmap: hits marked H, QC-flagged or excluded wells ×."""
+        wells, plate, readout = self.hits.wells, self.ctrl.plate, self.hits.rule.readout
+        if wells is None or plate is None:
+            return None
+        rows, columns, title = list(plate.rows), list(plate.columns), f"{plate.name}: activity ({readout})"
+
+        def make() -> Figure:  # in the worker
+            import pandas as pd
+
+            from imaging_explorer.figures.called_plate import hit_marks
+            from imaging_explorer.figures.heatmap import heatmap_figure
+
+            values = pd.to_numeric(wells["activity_pct"], errors="coerce").astype(float)
+            return heatmap_figure(values, rows, columns, title=title, label="activity (%)", marks=hit_marks(wells),
+                                  note=HEATMAP_NOTE)
+
+        return make
+
+    def say(self, text: str, error: bool = False) -> None:
+        with contextlib.suppress(RuntimeError):  # the dock was closed meanwhile
+            self.save_note.setText(text)
+            self.save_note.setStyleSheet(f"color: {WARNING_COLOR};" if error else "")
+
     def _row_chosen(self, row: int) -> None:
         if 0 <= row < len(self._ids):
             self.choose(self._ids[row])
@@ -243,6 +288,7 @@ class HitsDock(QWidget):
         self.qc.setText(qc_html(hits.qc) if hits.qc is not None else "")
         self.qc.setVisible(hits.qc is not None)
         self._fill_table(hits.compounds)
+        self.save_button.setEnabled(hits.wells is not None)
 
     def _status_text(self) -> str:
         hits = self.hits
