@@ -39,6 +39,8 @@ def test_qc_table_has_one_row_per_plate(screen_folder: Path) -> None:
     assert list(table["date"]) == ["2026-11-01", "2026-11-02", "2026-11-03"]
     assert (table["n_neg"] > 1).all() and (table["hit_wells"] > 0).all()
     assert table["neg_cv"].between(0, 1).all()
+    first = ie.open_screen(screen_folder / "index.csv").plates[0]
+    assert first.compounds is not None and table.loc[0, "hit_compounds"] == int(first.compounds["is_hit"].sum())
 
 
 def test_hits_across_plates_ranked_and_failed_plates_left_out(screen_folder: Path) -> None:

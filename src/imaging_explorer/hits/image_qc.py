@@ -23,6 +23,7 @@ import pandas as pd
 from ..analysis.readouts import well_table
 from .assay_table import _grid_id, _well_id, column_floats
 from .errors import HitsError
+from .qc_flags import join_reasons
 
 __all__ = ["DEFAULT_IMAGE_QC", "ImageQC", "field_qc", "field_qc_lines", "kept_well_readouts"]
 
@@ -164,11 +165,7 @@ def field_qc(fields: pd.DataFrame, roles: Mapping[str, str] | pd.DataFrame,
                                      "too little signal"))
     out = fields[keys].copy()
     out["role"] = role
-    if reasons and len(fields):
-        frame = pd.concat(reasons, axis=1)
-        out["qc_flag"] = frame.apply(lambda r: "; ".join(x for x in r if x), axis=1).astype(object)
-    else:
-        out["qc_flag"] = pd.Series("", index=fields.index, dtype=object)
+    out["qc_flag"] = join_reasons(reasons, fields.index)
     return out
 
 
@@ -223,10 +220,14 @@ def kept_well_readouts(fields: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFram
     summary = pd.DataFrame({
         "field_count": reason.groupby(by, sort=False).size().astype(int),
         "fields_flagged": (reason != "").groupby(by, sort=False).sum().astype(int),
-        "field_flags": named.groupby(by, sort=False).agg(lambda t: "; ".join(x for x in t if x)),
-        "fields_qc_flag": reason.groupby(by, sort=False).agg(_all_flagged_text),
     })
-    summary["fields_qc_flag"] = summary["fields_qc_flag"].where(
+    # texts only for the wells with a flagged field: a per-group call costs, and most wells have none
+    hit = reason != ""
+    flagged_by = [fields.loc[hit, k] for k in keys]
+    summary["field_flags"] = named[hit].groupby(flagged_by, sort=False).agg("; ".join).reindex(summary.index)
+    summary["fields_qc_flag"] = reason[hit].groupby(flagged_by, sort=False).agg(_all_flagged_text).reindex(summary.index)
+    summary["field_flags"] = summary["field_flags"].fillna("").astype(object)
+    summary["fields_qc_flag"] = summary["fields_qc_flag"].fillna("").where(
         summary["fields_flagged"] == summary["field_count"], "").astype(object)
     summary = summary.rename_axis(keys).reset_index()
     readouts = kept.drop(columns="field_count", errors="ignore")

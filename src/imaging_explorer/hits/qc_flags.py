@@ -7,7 +7,20 @@ import pandas as pd
 
 from .assay_table import column_floats
 
-__all__ = ["qc_flags"]
+__all__ = ["join_reasons", "qc_flags"]
+
+
+def join_reasons(parts: list[pd.Series], index: pd.Index) -> pd.Series:
+    """Each row's non-empty reasons joined with "; ", in the order of ``parts``.
+
+    Vectorised: a row-wise ``apply`` costs about 0.1 ms a row, which a screen of many plates pays
+    for every plate."""
+    out = np.full(len(index), "", dtype=object)
+    for part in parts:
+        text = np.asarray(part.reindex(index).fillna("").astype(str), dtype=object)
+        has, had = text != "", out != ""
+        out = np.where(has & had, out + "; " + text, np.where(has, text, out))
+    return pd.Series(out, index=index, dtype=object)
 
 
 def _reason(mask: pd.Series | np.ndarray, text: pd.Series | str, index: pd.Index) -> pd.Series:
@@ -72,6 +85,4 @@ focus is not judged),
             ratio = focus / median
             reasons.append(_reason(focused & (ratio < focus_min_ratio),
                                    ratio.map(lambda r: f"out of focus ({r:.2f} of the plate's median)"), index))
-    frame = pd.concat(reasons, axis=1)
-    joined = frame.apply(lambda r: "; ".join(x for x in r if x), axis=1) if len(frame) else pd.Series(dtype=object)
-    return joined.astype(object).rename("qc_flag").reindex(index)
+    return join_reasons(reasons, index).rename("qc_flag")

@@ -13,7 +13,7 @@ from .hit_rule import DEFAULT_RULE, HitRule, call_hits
 from .image_qc import DEFAULT_IMAGE_QC, ImageQC, field_qc, kept_well_readouts
 from .normalization import normalize
 from .plate_qc import PlateQC, plate_qc
-from .qc_flags import qc_flags
+from .qc_flags import join_reasons, qc_flags
 
 __all__ = ["analyse_plate"]
 
@@ -37,8 +37,7 @@ def _with_field_qc(readouts: pd.DataFrame, per_well: pd.DataFrame, replace: bool
 
 def _joined(*flags: pd.Series) -> pd.Series:
     """Reasons per well joined with "; " (empty ones skipped)."""
-    frame = pd.concat([f.fillna("").astype(str) for f in flags], axis=1)
-    return frame.apply(lambda r: "; ".join(x for x in r if x), axis=1).astype(object).rename("qc_flag")
+    return join_reasons(list(flags), flags[0].index).rename("qc_flag")
 
 
 def analyse_plate(readouts: pd.DataFrame, platemap: pd.DataFrame | str | os.PathLike[str],
@@ -95,7 +94,10 @@ def analyse_plate(readouts: pd.DataFrame, platemap: pd.DataFrame | str | os.Path
     per_field = None
     if fields is not None:
         per_field = field_qc(fields, platemap, image_qc)
-        readouts = _with_field_qc(readouts, kept_well_readouts(fields, per_field), replace=rule.exclude_qc_flagged)
+        if (per_field["qc_flag"] != "").any():
+            readouts = _with_field_qc(readouts, kept_well_readouts(fields, per_field), replace=rule.exclude_qc_flagged)
+        else:  # every field passed: the wells' readouts are already those of all their fields
+            readouts = readouts.assign(fields_flagged=0, field_flags="")
     table = assay_table(readouts, platemap, source=source)
     flags = qc_flags(table, image_qc.saturated_max, image_qc.focus_min_ratio, images=fields is None)
     if "fields_qc_flag" in table.columns:

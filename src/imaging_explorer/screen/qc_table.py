@@ -29,8 +29,9 @@ def _row(p: ScreenPlate) -> dict[str, object]:
         row.update(qc_flagged_wells=int((flagged & measured).sum()),
                    qc_flagged_fraction=float((flagged & measured).sum() / max(int(measured.sum()), 1)),
                    hit_wells=int(calls["hit"].astype(bool).sum()) if "hit" in calls else 0)
-    if p.compounds is not None and "is_hit" in p.compounds:
-        row["hit_compounds"] = int(p.compounds["is_hit"].astype(bool).sum())
+        # as compound_table counts them (a compound with a hit well), without fitting its curves
+        hit = calls["hit"].astype(bool) if "hit" in calls else pd.Series(False, index=calls.index)
+        row["hit_compounds"] = int(calls.loc[hit, "compound_id"].nunique()) if "compound_id" in calls else 0
     return row
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..hits import HitRule
 from ..hits.hit_rule import DEFAULT_RULE
+from ..io.location import is_url
 from .index import ScreenEntry, screen_entries
 from .qc_table import qc_table
 from .replicates import compounds_across_plates, hits_across_plates
@@ -24,7 +25,11 @@ from .screen_plate import ScreenPlate, load_screen_plate
 
 __all__ = ["Screen", "iter_screen_plates", "open_screen"]
 
-DEFAULT_WORKERS = 8  # plates read at once: files and network waits, not the CPU, are the cost
+# Plates read at once. Locally the cost is pandas work under the GIL: 1 or 2 threads are the fastest
+# (50 plates of 384 wells: 3.4 s with 1 or 2, 4.3 s with 8; benchmarks/screen_speed.py); over a
+# network the cost is waiting, which more threads hide.
+LOCAL_WORKERS = 2
+REMOTE_WORKERS = 8
 
 ScreenSource = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
@@ -69,10 +74,17 @@ def _entries(source: ScreenSource | Sequence[ScreenEntry]) -> list[ScreenEntry]:
     return screen_entries(source)  # type: ignore[arg-type]
 
 
+def _workers(entries: Sequence[ScreenEntry]) -> int:
+    return REMOTE_WORKERS if any(is_url(e.location) and not e.location.startswith("file://") for e in entries) \
+        else LOCAL_WORKERS
+
+
 def iter_screen_plates(entries: Sequence[ScreenEntry], rule: HitRule = DEFAULT_RULE,
-                       workers: int = DEFAULT_WORKERS) -> Iterator[ScreenPlate]:
+                       workers: int | None = None) -> Iterator[ScreenPlate]:
     """Load each plate concurrently and yield it when ready (completion order; ``index`` gives
-    the screen's order). Closing the iterator early cancels the plates not yet started."""
+    the screen's order). Closing the iterator early cancels the plates not yet started.
+    ``workers`` None: 2 threads for local plates, 8 when some are remote."""
+    workers = workers or _workers(entries)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(entries))),
                             thread_name_prefix="screen-plate") as pool:
         futures = [pool.submit(load_screen_plate, entry, i, rule) for i, entry in enumerate(entries)]
@@ -85,7 +97,7 @@ def iter_screen_plates(entries: Sequence[ScreenEntry], rule: HitRule = DEFAULT_R
 
 
 def open_screen(source: ScreenSource | Sequence[ScreenEntry], rule: HitRule = DEFAULT_RULE,
-                workers: int = DEFAULT_WORKERS) -> Screen:
+                workers: int | None = None) -> Screen:
     """Open a screen: every plate's layout, analysis results, plate map, QC and hit calls.
 
     Parameters
@@ -96,7 +108,7 @@ def open_screen(source: ScreenSource | Sequence[ScreenEntry], rule: HitRule = DE
     rule
         The hit rule applied to every plate.
     workers
-        Plates read at once.
+        Plates read at once (None: 2 for local plates, 8 when some are remote).
 
     Returns
     -------

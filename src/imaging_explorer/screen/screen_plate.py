@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,14 @@ class ScreenPlate:
     readouts_source: str = ""  # the readouts used (a store's wells.parquet or a table)
     calls: pd.DataFrame | None = None  # one row per well: plate map, readouts, activities, calls
     qc: PlateQC | None = None
-    compounds: pd.DataFrame | None = None  # one row per compound: fits, IC50, CC50, rank
+
+    @cached_property
+    def compounds(self) -> pd.DataFrame | None:
+        """One row per compound: dose-response fits, IC50, CC50, rank (None without calls).
+
+        Fitted on first use: the fits cost more than the rest of the plate's calling, and the
+        screen's QC table and view do not need them."""
+        return None if self.calls is None else compound_table(self.calls)
 
     @property
     def location(self) -> str:
@@ -150,11 +158,10 @@ def load_screen_plate(entry: ScreenEntry, index: int, rule: HitRule) -> ScreenPl
     try:
         readouts = read_readouts(readouts_at)
         platemap = _platemap(entry, loc, name)
-        calls, qc = analyse_plate(readouts.wells, platemap, rule, source=readouts.source)
-        compounds = compound_table(calls)
+        calls, qc = analyse_plate(readouts.wells, platemap, rule, source=readouts.source, fields=readouts.fields)
     except (HitsError, PlateMapError, PlateError, OSError, ValueError) as e:
         return ScreenPlate(entry, index, name, rows, columns, error=_reason(e, entry.location))
-    return ScreenPlate(entry, index, name, rows, columns, "", readouts.source, calls, qc, compounds)
+    return ScreenPlate(entry, index, name, rows, columns, "", readouts.source, calls, qc)
 
 
 def _reason(error: BaseException, location: str) -> str:
