@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from .hits import HitRule, ImageQC
 
-__all__ = ["add_parser", "run", "well_rows"]
+__all__ = ["add_parser", "run", "well_rows", "write_csv"]
 
 _EPILOG = """\
 READOUTS is an analysis store (made by `imaging-explorer analyze`) or a per-well table (.parquet,
@@ -125,7 +125,7 @@ def well_rows(wells: pd.DataFrame) -> pd.DataFrame:
     return out[first + [c for c in out.columns if c not in first]]
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Whole or not at all: written beside, then renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     told = [f"rule: {rule.describe()}", *([image_qc.describe()] if readouts.fields is not None else [])]
     for line in [*told, *qc.lines(), *_summary(compounds, wells)]:
         print(line)
-    _write_csv(well_rows(wells), out)
-    _write_csv(compounds, compounds_out)
+    write_csv(well_rows(wells), out)
+    write_csv(compounds, compounds_out)
     print(f"wrote {out} and {compounds_out}")
     return 0

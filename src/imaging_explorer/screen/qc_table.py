@@ -42,7 +42,7 @@ def qc_table(plates: Sequence[ScreenPlate]) -> pd.DataFrame:
     for column in ("n_neg", "n_pos", "qc_flagged_wells", "hit_wells", "hit_compounds"):
         frame[column] = frame[column].astype("Int64")
     for column in ("batch", "date", "warnings"):
-        frame[column] = frame[column].fillna("")
+        frame[column] = frame[column].astype(object).fillna("")
     frame["passed"] = frame["passed"].astype(bool)
     frame[["z_prime", "robust_z_prime", "signal_window", "neg_cv", "pos_cv", "qc_flagged_fraction"]] = (
         frame[["z_prime", "robust_z_prime", "signal_window", "neg_cv", "pos_cv", "qc_flagged_fraction"]]

@@ -46,6 +46,12 @@ def hits_across_plates(plates: Sequence[ScreenPlate], include_failed: bool = Fal
     return table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)
 
 
+def _median(values: pd.Series) -> float:
+    """The median of the finite values; NaN when there are none (no warning: most compounds have no CC50)."""
+    v = values[np.isfinite(values)]
+    return float(v.median()) if len(v) else np.nan
+
+
 def _fold_range(values: pd.Series) -> float:
     v = values[np.isfinite(values) & (values > 0)]
     return float(v.max() / v.min()) if len(v) >= 2 else np.nan
@@ -75,9 +81,9 @@ def compounds_across_plates(plates: Sequence[ScreenPlate], include_failed: bool 
                      "call_agreement": max(n_hit, n - n_hit) / n, "is_hit": n_hit * 2 > n,
                      "mean_max_activity_pct": float(activity.mean()),
                      "sd_max_activity_pct": float(activity.std(ddof=1)) if n > 1 else np.nan,
-                     "median_ic50_um": float(g["ic50_um"].astype(float).median()),
+                     "median_ic50_um": _median(g["ic50_um"].astype(float)),
                      "ic50_fold_range": _fold_range(g["ic50_um"].astype(float)),
-                     "median_cc50_um": float(g["cc50_um"].astype(float).median()),
+                     "median_cc50_um": _median(g["cc50_um"].astype(float)),
                      "plates": ", ".join(g["plate"]), "plates_hit": ", ".join(g.loc[g["is_hit"], "plate"])})
     out = pd.DataFrame(rows, columns=[c for c in COMPOUND_COLUMNS if c != "rank"])
     out = out.sort_values(["is_hit", "n_plates_hit", "mean_max_activity_pct", "compound_id"],
