@@ -12,7 +12,7 @@ Layout (DESIGN.md "Analysis outputs"; the folder from :mod:`.output_location`)::
       fields.parquet      one row per field: well, field, t, path, nuclei_count, cell_count,
                           infected_count, infected_fraction, infection_threshold, area_mean_px,
                           nucleus_area_mean_px, mean_<ch>, saturated_fraction,
-                          saturated_fraction_<ch>, focus
+                          saturated_fraction_<ch>, focus, background
       wells.parquet       one row per well (and t): well, t, field_count, the counts summed,
                           the means weighted by cells (readouts.well_table)
       problems.parquet    well, field, path, error: fields that failed, wells the plate lacks
