@@ -94,7 +94,8 @@ def _rule(args: argparse.Namespace) -> HitRule:
 
     viability = None if str(args.viability_readout).strip().lower() == "none" else args.viability_readout
     return HitRule(readout=args.readout, min_activity_pct=args.min_activity, viability_readout=viability,
-                   min_viability_pct=args.min_viability, exclude_qc_flagged=not args.keep_qc_flagged)
+                   min_viability_pct=args.min_viability, exclude_qc_flagged=not args.keep_qc_flagged,
+                   image_qc=_image_qc(args))
 
 
 def _image_qc(args: argparse.Namespace) -> ImageQC:
@@ -157,9 +158,8 @@ def run(args: argparse.Namespace) -> int:
     platemap = read_platemap(Path(args.platemap).expanduser()) if args.platemap else find_store_platemap(readouts)
     if platemap is None:
         raise ValueError(f"{readouts.source}: no plate map found beside the analysed plate; give --platemap FILE")
-    image_qc = _image_qc(args)
-    wells, qc = analyse_plate(readouts.wells, platemap, rule, source=readouts.source, fields=readouts.fields,
-                              image_qc=image_qc)
+    image_qc = rule.image_qc
+    wells, qc = analyse_plate(readouts.wells, platemap, rule, source=readouts.source, fields=readouts.fields)
     compounds = compound_table(wells)
     out = _out(args, readouts.store, readouts.source)
     compounds_out = out.with_name(f"{out.stem}_compounds.csv")

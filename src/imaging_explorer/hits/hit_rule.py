@@ -9,6 +9,7 @@ import pandas as pd
 
 from .assay_table import table_source
 from .errors import HitsError
+from .image_qc import DEFAULT_IMAGE_QC, ImageQC
 
 __all__ = ["DEFAULT_RULE", "HitRule", "call_hits"]
 
@@ -22,6 +23,8 @@ class HitRule:
     A hit has ``activity_pct`` ≥ ``min_activity_pct`` and ``viability_pct`` ≥
     ``min_viability_pct`` (no viability check when ``viability_readout`` is None), and no QC
     flag when ``exclude_qc_flagged``. A well below the viability threshold is cytotoxic.
+    ``image_qc`` holds the thresholds each field is judged by when the per-field rows are known
+    (:func:`~imaging_explorer.hits.field_qc`).
     """
 
     readout: str = "infected_fraction"
@@ -29,6 +32,7 @@ class HitRule:
     viability_readout: str | None = "nuclei_count"
     min_viability_pct: float = 50.0
     exclude_qc_flagged: bool = True
+    image_qc: ImageQC = DEFAULT_IMAGE_QC
 
     def __post_init__(self) -> None:
         for name in ("min_activity_pct", "min_viability_pct"):

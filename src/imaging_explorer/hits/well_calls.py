@@ -10,7 +10,7 @@ import pandas as pd
 from ..platemap import read_platemap
 from .assay_table import assay_table
 from .hit_rule import DEFAULT_RULE, HitRule, call_hits
-from .image_qc import DEFAULT_IMAGE_QC, ImageQC, field_qc, kept_well_readouts
+from .image_qc import ImageQC, field_qc, kept_well_readouts
 from .normalization import normalize
 from .plate_qc import PlateQC, plate_qc
 from .qc_flags import join_reasons, qc_flags
@@ -42,7 +42,7 @@ def _joined(*flags: pd.Series) -> pd.Series:
 
 def analyse_plate(readouts: pd.DataFrame, platemap: pd.DataFrame | str | os.PathLike[str],
                   rule: HitRule = DEFAULT_RULE, source: str = "readouts", fields: pd.DataFrame | None = None,
-                  image_qc: ImageQC = DEFAULT_IMAGE_QC) -> tuple[pd.DataFrame, PlateQC]:
+                  image_qc: ImageQC | None = None) -> tuple[pd.DataFrame, PlateQC]:
     """Normalise, QC and call one plate: (field_qc →) assay_table → qc_flags → normalize →
     plate_qc → call_hits.
 
@@ -71,7 +71,7 @@ def analyse_plate(readouts: pd.DataFrame, platemap: pd.DataFrame | str | os.Path
         The plate's per-field rows (an analysis store's ``fields``, same ``well`` names as
         ``readouts``), or None.
     image_qc
-        The image QC thresholds.
+        The image QC thresholds (None: the rule's).
 
     Returns
     -------
@@ -91,6 +91,7 @@ def analyse_plate(readouts: pd.DataFrame, platemap: pd.DataFrame | str | os.Path
     """
     if not isinstance(platemap, pd.DataFrame):
         platemap = read_platemap(platemap)
+    image_qc = image_qc or rule.image_qc
     per_field = None
     if fields is not None:
         per_field = field_qc(fields, platemap, image_qc)
