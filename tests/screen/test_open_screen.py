@@ -128,3 +128,18 @@ def test_empty_folder_and_missing_source_are_refused(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text(json.dumps({}), encoding="utf-8")
     with pytest.raises(ScreenError, match="not a screen index"):
         ie.open_screen(tmp_path / "x.json")
+
+
+def test_plates_over_http_with_local_results(screen_folder: Path, tmp_path: Path) -> None:
+    """A partner's plates on a web server, the results and plate maps on the local disk."""
+    from builders import serve_folder
+
+    with serve_folder(screen_folder) as base:
+        index = tmp_path / "remote.csv"
+        rows = [f"{base}/{n}.zarr,{screen_folder / f'{n}_platemap.csv'},{screen_folder / f'{n}_wells.csv'}"
+                for n in ("p1", "p3")]
+        index.write_text("plate,platemap,readouts\n" + "\n".join(rows) + f"\n{base}/gone.zarr,,\n", encoding="utf-8")
+        screen = ie.open_screen(index)
+    assert [p.name for p in screen.plates[:2]] == ["p1", "p3"]
+    assert [p.passed for p in screen.plates[:2]] == [True, False]
+    assert screen.plates[2].error  # a plate the server does not have costs only itself
