@@ -20,6 +20,7 @@ from ..io.location import Location, join_key
 from ..ngff import (
     MetadataError,
     Multiscale,
+    PlateMeta,
     axis_roles,
     check_relative_path,
     detect_kind,
@@ -37,6 +38,27 @@ from .source import PlateSource, _Memo
 MAX_CHANNELS = 1024
 
 
+def plate_metadata(loc: Location) -> tuple[ZarrDocs, dict[str, Any], PlateMeta, list[str]]:
+    """The plate's root document read (its attributes) and parsed, no well opened (a screen lists
+    plates by it).
+
+    Raises
+    ------
+    PlateError
+        When the location is no readable plate; the message names the location and the reason.
+    """
+    docs, root_attrs = ZarrDocs.open_root(loc)
+    kind = detect_kind(root_attrs)
+    if kind != "plate":
+        found = f"an OME-Zarr {kind}" if kind else "no OME-NGFF plate metadata"
+        raise PlateError(loc, f"not an HCS plate: found {found}")
+    try:
+        meta, notes = parse_plate(root_attrs)
+    except MetadataError as e:
+        raise PlateError(loc, str(e)) from e
+    return docs, root_attrs, meta, list(notes)
+
+
 def open_plate(location: str | os.PathLike[str]) -> Plate:
     """Open an OME-Zarr HCS plate (NGFF 0.4 or 0.5) read-only, from metadata only.
 
@@ -51,15 +73,7 @@ def open_plate(location: str | os.PathLike[str]) -> Plate:
         When the location is not a readable plate; the message names the location and the reason.
     """
     loc = Location(location)
-    docs, root_attrs = ZarrDocs.open_root(loc)
-    kind = detect_kind(root_attrs)
-    if kind != "plate":
-        found = f"an OME-Zarr {kind}" if kind else "no OME-NGFF plate metadata"
-        raise PlateError(loc, f"not an HCS plate: found {found}")
-    try:
-        meta, notes = parse_plate(root_attrs)
-    except MetadataError as e:
-        raise PlateError(loc, str(e)) from e
+    docs, root_attrs, meta, notes = plate_metadata(loc)
     warnings = list(notes)
     source = PlateSource(docs, warnings)
     missing: dict[str, str] = {}

@@ -23,9 +23,8 @@ from ..hits import HitRule, HitsError, PlateQC, analyse_plate
 from ..hits.dose_response import compound_table
 from ..hits.inputs import read_readouts
 from ..hits.plate_qc import Z_PRIME_MIN
-from ..io.documents import ZarrDocs
 from ..io.location import Location
-from ..ngff import MetadataError, detect_kind, parse_plate
+from ..plate.open import plate_metadata
 from ..platemap import read_platemap
 from .index import ScreenEntry
 
@@ -102,14 +101,7 @@ def _stem(location: str) -> str:
 
 def _layout(loc: Location) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """The plate's name, rows and columns from its root document only."""
-    _, attrs = ZarrDocs.open_root(loc)
-    kind = detect_kind(attrs)
-    if kind != "plate":
-        raise PlateError(loc, f"not an HCS plate: found {f'an OME-Zarr {kind}' if kind else 'no OME-NGFF plate metadata'}")
-    try:
-        meta, _ = parse_plate(attrs)
-    except MetadataError as e:
-        raise PlateError(loc, str(e)) from e
+    _, _, meta, _ = plate_metadata(loc)
     return meta.name or _stem(str(loc)), tuple(meta.rows), tuple(meta.columns)
 
 
