@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from . import cli_analyze, cli_figure, cli_hits, cli_screen
+from . import cli_analyze, cli_figure, cli_hits, cli_report, cli_screen
 from .errors import AnnotationStoreError, PlateError, PlateMapError
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_hits.add_parser(sub)
     cli_figure.add_parser(sub)
     cli_screen.add_parser(sub)
+    cli_report.add_parser(sub)
     return p
 
 
@@ -356,7 +357,7 @@ _KNOWN_ERRORS = (PlateError, AnnotationStoreError, PlateMapError, OSError, Value
 _COMMANDS = {
     "sample": _sample, "info": _info, "validate": _validate, "open": _open, "demo": _demo,
     "annotations": _annotations, "analyze": cli_analyze.run, "hits": cli_hits.run, "figure": cli_figure.run,
-    "screen": cli_screen.run,
+    "screen": cli_screen.run, "report": cli_report.run,
 }
 
 if __name__ == "__main__":
