@@ -121,6 +121,14 @@ def main() -> None:
     print(f"{len(screen.plates)} plates: {int(table['passed'].sum())} passed QC, "
           f"{sum(bool(p.error) for p in screen.plates)} with errors; "
           f"{len(screen.hits())} hit wells on passing plates")
+    from imaging_explorer.report import write_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = ie.open_screen(index)  # the compound fits are the report's to pay
+        summary = timed("report (opened)", write_report, fresh, args.dir / "report.html", max_hits=20)
+        timed("report (from index)", write_report, index, args.dir / "report.html", max_hits=20)
+    print(f"report: {summary.megabytes:.1f} MB, {summary.images} images, {summary.panels} hit panels")
 
 
 if __name__ == "__main__":
