@@ -118,6 +118,11 @@ def main() -> None:
         table = timed("qc_table", screen.qc_table)
         timed("hits across plates", screen.hits)
         timed("compounds", screen.compounds)
+    from imaging_explorer._napari.screen.mosaic import build_screen_mosaic  # Qt-free, though under _napari
+
+    mosaic = timed("screen mosaic", build_screen_mosaic, screen)
+    overlay = mosaic.overlay
+    print(f"mosaic: values {mosaic.values.shape}, overlay {overlay.data.shape if overlay is not None else None}")
     print(f"{len(screen.plates)} plates: {int(table['passed'].sum())} passed QC, "
           f"{sum(bool(p.error) for p in screen.plates)} with errors; "
           f"{len(screen.hits())} hit wells on passing plates")

@@ -1,4 +1,4 @@
-"""The plate browser's keys: wells, fields and back to the overview (keys napari leaves free)."""
+"""The plate browser's keys: wells, fields, back to the overview and up to the screen (keys napari leaves free)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ BROWSER_KEYS = (
     KeyBinding("PageUp", "previous_well", "previous well"),
     KeyBinding(".", "next_field", "next field"),
     KeyBinding(",", "previous_field", "previous field"),
-    KeyBinding("Home", "show_overview", "back to the plate overview"),
+    KeyBinding("Home", "home", "back to the plate overview (from the overview: up to the screen)"),
 )
 
 
@@ -28,6 +28,15 @@ def install_browser_keys(viewer: napari.Viewer, ctrl: PlateController) -> None:
     def run(action: str) -> None:
         target = ref()
         if target is not None and target.plate is not None:
-            getattr(target, action)()
+            go_home(target) if action == "home" else getattr(target, action)()
 
     install_keys(viewer, BROWSER_KEYS, run, is_ours)
+
+
+def go_home(ctrl: PlateController) -> None:
+    """Home: back to the plate overview; from the overview, up a level (the screen view) when
+    there is one (``ctrl.above_overview`` returns False when there is not)."""
+    up = ctrl.above_overview
+    if ctrl.state.mode == "overview" and ctrl.state.pending is None and up is not None and up():
+        return
+    ctrl.show_overview()
