@@ -32,6 +32,8 @@ examples:
   imaging-explorer analyze my_plate.zarr     nuclei, cells, infection per field and well
   imaging-explorer open https://example.org/plate.zarr
   imaging-explorer open my_plate.zarr#C07/2  well C07, field 2 (a view address: LOCATION#WELL/FIELD)
+  imaging-explorer open campaign/            the screen view: every plate of a folder (or screen.csv)
+  imaging-explorer report campaign/ --out report.html
   imaging-explorer annotations summary --db annotations.db
 """
 
@@ -61,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("location")
     v.add_argument("--strict", action="store_true", help="also report missing recommended fields")
 
-    for name, text in (("open", "open a plate in napari"), ("demo", "open napari on the sample plate (made once)")):
+    for name, text in (("open", "open a plate (or a screen: a folder of plates, a CSV index) in napari"), ("demo", "open napari on the sample plate (made once)")):
         o = sub.add_parser(name, help=text)
         if name == "open":
             o.add_argument("location")
@@ -226,7 +228,20 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace) -> int:
     from .plate import parse_view_address
+    from .screen import ScreenError, is_screen_source, screen_entries
 
+    if is_screen_source(args.location):  # a folder of plates or a CSV index: the screen view
+        try:
+            screen_entries(args.location)  # a source that names no plate: one line, before Qt
+        except ScreenError as e:
+            if Path(args.location).is_dir():  # neither a plate nor a screen: say both
+                raise CommandError(f"{e.source}: no zarr group here and no plates here (expected a plate, "
+                                   "a folder of *.zarr plates or a CSV index)") from None
+            raise
+        _check_display()
+        from ._napari.launch import open_screen_in_napari
+
+        return open_screen_in_napari(args.location, screenshot=args.screenshot)
     address = parse_view_address(args.location)  # "plate.zarr#C07/2": a plate, a well, a field
     _check_openable(address)  # before Qt: without a screen it aborts before napari reads anything
     _check_display()

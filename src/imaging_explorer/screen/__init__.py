@@ -10,7 +10,7 @@ A plate that cannot be read is listed with its reason; the rest open. No Qt, no 
 from __future__ import annotations
 
 from .errors import ScreenError
-from .index import ScreenEntry, screen_entries
+from .index import ScreenEntry, is_screen_source, screen_entries
 from .qc_table import qc_table
 from .replicates import compounds_across_plates, hits_across_plates
 from .screen import Screen, iter_screen_plates, open_screen
@@ -27,5 +27,6 @@ __all__ = [
     "load_screen_plate",
     "open_screen",
     "qc_table",
+    "is_screen_source",
     "screen_entries",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..io.location import is_url
 from .errors import ScreenError
 
-__all__ = ["INDEX_COLUMNS", "ScreenEntry", "screen_entries"]
+__all__ = ["INDEX_COLUMNS", "ScreenEntry", "is_screen_source", "screen_entries"]
 
 PLATE_SUFFIXES = (".zarr",)  # a folder's plates: its sub-folders named *.zarr (*.ome.zarr too)
 INDEX_COLUMNS = ("plate", "platemap", "readouts", "batch", "date")
@@ -74,6 +74,22 @@ def _read_index(path: Path) -> list[ScreenEntry]:
 
 def _is_plate_folder(path: Path) -> bool:
     return path.is_dir() and path.name.lower().endswith(PLATE_SUFFIXES)
+
+
+_ZARR_MARKERS = ("zarr.json", ".zgroup", ".zattrs")
+
+
+def is_screen_source(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` names a screen rather than one plate: a local CSV/TSV index, or a local
+    folder that is neither named like a plate (``*.zarr``) nor a zarr group itself. URLs are plates."""
+    text = os.fspath(location)
+    if is_url(text):
+        return False
+    path = Path(text).expanduser()
+    if path.is_file():
+        return path.suffix.lower() in (".csv", ".tsv")
+    return (path.is_dir() and not _is_plate_folder(path)
+            and not any((path / marker).exists() for marker in _ZARR_MARKERS))
 
 
 def screen_entries(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[ScreenEntry]:
