@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .hits import HitRule
+from .cli_rule import add_rule_options, rule_from_args
 
 __all__ = ["add_parser", "run"]
 
@@ -55,15 +54,7 @@ def add_parser(sub: Any) -> None:
                    "has these plates)")
     r.add_argument("--max-hits", type=_count, default=20, metavar="N",
                    help="hits with a montage and a dose-response curve (default 20; all hits are listed)")
-    r.add_argument("--readout", default="infected_fraction", metavar="COLUMN",
-                   help="the activity readout (default infected_fraction)")
-    r.add_argument("--min-activity", type=float, default=50.0, metavar="PCT", help="hit: activity >= PCT (default 50)")
-    r.add_argument("--viability-readout", default="nuclei_count", metavar="COLUMN|none",
-                   help="the viability readout (default nuclei_count; none: no viability check)")
-    r.add_argument("--min-viability", type=float, default=50.0, metavar="PCT",
-                   help="hit: viability >= PCT of the negative controls (default 50)")
-    r.add_argument("--keep-qc-flagged", action="store_true",
-                   help="count QC-flagged wells in the statistics and calls (default: left out)")
+    add_rule_options(r)
     r.add_argument("--quiet", action="store_true", help="no progress lines, only where the report was written")
 
 
@@ -77,14 +68,6 @@ def _count(text: str) -> int:
     return value
 
 
-def _rule(args: argparse.Namespace) -> HitRule:
-    from .hits import HitRule
-
-    viability = None if str(args.viability_readout).strip().lower() == "none" else args.viability_readout
-    return HitRule(readout=args.readout, min_activity_pct=args.min_activity, viability_readout=viability,
-                   min_viability_pct=args.min_viability, exclude_qc_flagged=not args.keep_qc_flagged)
-
-
 def _progress(stage: str, done: int, total: int) -> None:
     """A stderr line per finished stage (and every 10 plates), so a long report shows life."""
     if done == total or (stage == "plates" and done % 10 == 0):
@@ -96,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = check_report_path(args.out)  # a bad name fails before any plate is read
     summary = write_report(args.source, out, annotations=args.annotations, max_hits=args.max_hits,
-                           rule=_rule(args), progress=None if args.quiet else _progress)
+                           rule=rule_from_args(args), progress=None if args.quiet else _progress)
     print(summary.line())
     if summary.failed:
         print(f"failed or unreadable plate(s): {', '.join(summary.failed)} (marked in the report)")

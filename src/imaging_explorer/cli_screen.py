@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .cli_hits import write_csv
+from .cli_rule import add_rule_options, rule_from_args
 
 __all__ = ["add_parser", "run"]
 
@@ -34,6 +35,7 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--compounds-out", metavar="FILE", help="write each compound across plates here (.csv)")
     s.add_argument("--include-failed", action="store_true",
                    help="count the hits of plates that failed QC too (default: left out)")
+    add_rule_options(s)
 
 
 def _num(value: object, fmt: str) -> str:
@@ -55,7 +57,7 @@ def qc_lines(table: pd.DataFrame) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from .screen import open_screen
 
-    screen = open_screen(args.source)
+    screen = open_screen(args.source, rule_from_args(args))
     table = screen.qc_table()
     failed = screen.failed
     print(f"{screen.source}: {len(screen.plates)} plate(s), {int(table['passed'].sum())} passed QC, "

@@ -28,3 +28,13 @@ def test_screen_of_nothing_is_one_clear_error(tmp_path: Path, capsys: pytest.Cap
     assert main(["screen", str(tmp_path)]) != 0
     err = capsys.readouterr().err
     assert str(tmp_path) in err and "no plates here" in err
+
+
+def test_screen_calls_hits_by_the_rule_given(screen_folder: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    default, strict = tmp_path / "default.csv", tmp_path / "strict.csv"
+    assert main(["screen", str(screen_folder / "index.csv"), "--hits-out", str(default)]) == 0
+    assert main(["screen", str(screen_folder / "index.csv"), "--hits-out", str(strict), "--min-activity", "1000"]) == 0
+    capsys.readouterr()
+    assert len(pd.read_csv(default)) > 0  # the same options as `imaging-explorer hits`
+    assert len(pd.read_csv(strict)) == 0

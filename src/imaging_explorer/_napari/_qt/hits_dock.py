@@ -17,11 +17,8 @@ from typing import TYPE_CHECKING, Any
 from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtGui import QFont
 from qtpy.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -31,6 +28,7 @@ from ..browser.plate_hits import NO_PLATEMAP, NO_RESULTS, PlateHits, warm_up_hit
 from ..docks import open_dock
 from ..review.queue_order import readout_columns
 from ..session import session_for
+from .choice_table import ChoiceTable
 from .dock_room import docked, neighbours
 from .figure_saving import FigureSaving
 from .hit_rule_form import HitRuleForm
@@ -116,34 +114,11 @@ def compound_cells(row: pd.Series) -> list[str]:
             _number(row.get("ic50_um")), _number(row.get("cc50_um")), selectivity, str(row.get("flags") or "")]
 
 
-class CompoundTable(QTableWidget):
-    """The compounds, one a row; Enter on a row chooses it like a double-click."""
-
-    chosen = Signal(int)  # row
+class CompoundTable(ChoiceTable):
+    """The compounds, one a row; the flags column takes the room left (elided)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(COLUMNS), parent)
-        for c, (name, tip) in enumerate(zip(COLUMNS, HEADER_TIPS)):
-            item = QTableWidgetItem(name)
-            item.setToolTip(tip)
-            self.setHorizontalHeaderItem(c, item)
-        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.verticalHeader().setVisible(False)
-        self.setWordWrap(False)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the flags column is elided instead
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
-        header.setMinimumSectionSize(24)
-        self.cellDoubleClicked.connect(lambda row, _col: self.chosen.emit(row))
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentRow() >= 0:
-            self.chosen.emit(self.currentRow())
-            return
-        super().keyPressEvent(event)
+        super().__init__(COLUMNS, HEADER_TIPS, stretch=len(COLUMNS) - 1, parent=parent)
 
 
 class HitsDock(FigureSaving, QWidget):

@@ -1,6 +1,6 @@
 """The Screen dock's two tables: the plates' QC (failing plates coloured) and the hits across plates.
 
-Both are plain views of :class:`~imaging_explorer.screen.Screen` tables: a row chosen (clicked,
+Both are :class:`.choice_table.ChoiceTable` views of :class:`~imaging_explorer.screen.Screen` tables: a row chosen (clicked,
 double-clicked or Enter) is told through ``chosen(row)``; the dock decides what opens.
 """
 
@@ -9,15 +9,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from qtpy.QtCore import Qt, Signal
-from qtpy.QtGui import QBrush, QColor
-from qtpy.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QTableWidget,
-    QTableWidgetItem,
-    QWidget,
-)
+from qtpy.QtGui import QColor
+
+from .choice_table import ChoiceTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,63 +35,6 @@ def number(value: Any, fmt: str = ".2f") -> str:
     except (TypeError, ValueError):
         return ""
     return format(v, fmt) if math.isfinite(v) else ""
-
-
-class ChoiceTable(QTableWidget):
-    """A read-only table of rows; double-click or Enter on a row emits ``chosen(row)``."""
-
-    chosen = Signal(int)
-
-    def __init__(self, columns: tuple[str, ...], tips: tuple[str, ...], stretch: int | None = None,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(0, len(columns), parent)
-        for c, (name, tip) in enumerate(zip(columns, tips)):
-            item = QTableWidgetItem(name)
-            item.setToolTip(tip)
-            self.setHorizontalHeaderItem(c, item)
-        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.verticalHeader().setVisible(False)
-        self.setWordWrap(False)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setMinimumSectionSize(24)
-        if stretch is not None:  # this column takes the room left (its text elided, whole in its tip)
-            header.setSectionResizeMode(stretch, QHeaderView.Stretch)
-            self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self._stretch = stretch
-        self.cellDoubleClicked.connect(lambda row, _col: self.chosen.emit(row))
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentRow() >= 0:
-            self.chosen.emit(self.currentRow())
-            return
-        super().keyPressEvent(event)
-
-    def fill(self, rows: list[list[str]], right_aligned: set[int], background: list[QColor | None] | None = None,
-             foreground: list[QColor | None] | None = None) -> None:
-        """Replace the rows (texts per column), keeping the selected row where it was."""
-        current = self.currentRow()
-        self.setUpdatesEnabled(False)
-        try:
-            self.setRowCount(len(rows))
-            for r, texts in enumerate(rows):
-                for c, text in enumerate(texts):
-                    item = QTableWidgetItem(text)
-                    if c == self._stretch:
-                        item.setToolTip(text)
-                    if c in right_aligned:
-                        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                    if background is not None and background[r] is not None:
-                        item.setBackground(QBrush(background[r]))
-                    if foreground is not None and foreground[r] is not None:
-                        item.setForeground(QBrush(foreground[r]))
-                    self.setItem(r, c, item)
-            if 0 <= current < len(rows):
-                self.selectRow(current)
-        finally:
-            self.setUpdatesEnabled(True)
 
 
 def qc_rows(qc: pd.DataFrame) -> tuple[list[list[str]], list[QColor | None], list[QColor | None]]:

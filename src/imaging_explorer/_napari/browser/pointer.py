@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,8 +24,18 @@ def install_pointer(viewer: napari.Viewer, ctrl: PlateController) -> None:
             ctrl.state.hover_text = text
             patch_status(viewer, text)
 
-    def on_drag(viewer: Any, event: Any) -> Generator[None, None, None]:  # press + release without moving
-        if event.button != 1 or ctrl.state.mode != "overview":
+    viewer.mouse_move_callbacks.append(on_move)
+    viewer.mouse_drag_callbacks.append(click_callback(lambda: ctrl.state.mode == "overview", ctrl.on_overview_click))
+    viewer.events.status.connect(lambda event: patch_status(viewer, ctrl.state.hover_text))
+
+
+def click_callback(active: Callable[[], bool],
+                   clicked: Callable[[tuple[float, ...]], Any]) -> Callable[[Any, Any], Generator[None, None, None]]:
+    """A napari drag callback that calls ``clicked(world position)`` on a left press and release
+    without moving (a drag pans the camera instead), while ``active()``."""
+
+    def on_drag(_viewer: Any, event: Any) -> Generator[None, None, None]:
+        if event.button != 1 or not active():
             return
         start = np.asarray(event.pos, dtype=float)
         moved = False
@@ -34,11 +44,9 @@ def install_pointer(viewer: napari.Viewer, ctrl: PlateController) -> None:
             moved = moved or float(np.hypot(*(np.asarray(event.pos) - start))) > CLICK_TOLERANCE
             yield
         if not moved:
-            ctrl.on_overview_click(tuple(event.position))
+            clicked(tuple(event.position))
 
-    viewer.mouse_move_callbacks.append(on_move)
-    viewer.mouse_drag_callbacks.append(on_drag)
-    viewer.events.status.connect(lambda event: patch_status(viewer, ctrl.state.hover_text))
+    return on_drag
 
 
 def patch_status(viewer: Any, text: str) -> None:
