@@ -59,6 +59,7 @@ def test_screen_view_drills_into_a_plate_and_back(make_napari_viewer, screen_ind
     qtbot.waitUntil(lambda: len(_screen_layers(viewer)) == 2, timeout=5000)
     values, names = _screen_layers(viewer)
     assert values.visible and names.visible and names.rgb
+    assert values.colorbar.visible  # one colour scale on the canvas for every plate
     screen = view.screen
     for plate in screen.plates:
         y0, x0 = view.mosaic.layout.origin(plate.index)

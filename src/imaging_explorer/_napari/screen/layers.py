@@ -44,6 +44,8 @@ class ScreenLayers:
         self.layers["names"] = viewer.add_image(
             np.zeros((1, 1, 4), np.uint8), name="screen names", rgb=True, blending="translucent_no_depth",
             interpolation2d="linear", visible=visible, metadata={META_KEY: {"role": "screen names"}})
+        # the colour scale on the canvas: the same for every plate (a readout's values, not % of a plate)
+        self.layers["values"].colorbar.visible = True
         viewer.layers.selection.active = self.layers["values"]  # its layer controls: the colour scale
 
     def show_values(self, mosaic: ScreenMosaic) -> None:
