@@ -153,6 +153,9 @@ def test_every_plate_and_every_hit_is_there(report, screen):
         assert f"hit-{cid}" in ids  # in the ranked list
     assert {f"panel-{cid}" for cid in hits[:2]} <= ids and f"panel-{hits[2]}" not in ids  # --max-hits 2
     assert summary.panels == 2
+    # the panels are numbered in the hit list's order; each names its plate's own rank
+    assert f"1. {hits[0]} on " in text and f"2. {hits[1]} on " in text
+    assert len(re.findall(r"hit rank \d+ on p\d", text)) == 2
 
 
 def test_the_failing_plate_is_marked_failed_and_the_broken_one_has_its_error(report):

@@ -145,11 +145,13 @@ def add_hit_panels(doc: HtmlDocument, panels: Sequence[HitPanel], total_hits: in
                   "and a positive control, all at one contrast; below, activity and viability against dose with "
                   f"the fitted 4PL curves{more}.", cls="note")
     montages = 0
-    for panel in panels:
+    for number, panel in enumerate(panels, start=1):  # in the hit list's (screen-wide) order
         title = f"{panel.compound_id} on {panel.plate}"
-        parts = [f"<div class=\"hit\" id=\"panel-{esc(panel.compound_id)}\"><h3>{esc(title)}</h3>"]
+        parts = [f"<div class=\"hit\" id=\"panel-{esc(panel.compound_id)}\"><h3>{number}. {esc(title)}</h3>"]
         if panel.card is not None:
-            parts.append(f"<p class=\"meta\">{esc(panel.card.title)} · {esc(panel.card.summary)}"
+            rank = panel.card.rank  # the plate's own rank, which may differ from the screen's
+            on_plate = f"hit rank {rank} on {panel.plate}" if rank is not None else f"not a hit on {panel.plate}"
+            parts.append(f"<p class=\"meta\">{esc(on_plate)} · {esc(panel.card.summary)}"
                          + (f" · flags: {esc(panel.card.flags)}" if panel.card.flags else "") + "</p>")
             parts.append(_strip(doc, panel))
             montages += bool(panel.images)
