@@ -288,21 +288,30 @@ def test_heatmap_tile_marks_hits_and_flagged_wells():
     assert tuple(rgb[0, cell]) == (220, 30, 30)  # A2's red cross starts in its corner
 
 
-def test_image_qc_is_summarised_when_the_calls_carry_it(screen, tmp_path):
+def test_image_qc_is_summarised_and_listed_when_the_calls_carry_it(screen, tmp_path):
     import dataclasses
 
     from imaging_explorer.screen import Screen
 
     plates = []
     for p in screen.plates:
-        if p.calls is not None:
-            flagged = [1 if i < 3 else 0 for i in range(len(p.calls))]
-            calls = p.calls.assign(field_count=2, fields_flagged=flagged, field_flags="",
-                                   fields_qc_flag=["every field flagged" if i == 0 else "" for i in range(len(p.calls))])
+        if p.calls is not None:  # as analyse_plate writes them: the first well lost both fields, two lost one
+            n = len(p.calls)
+            flagged = [2 if i == 0 else 1 if i < 3 else 0 for i in range(n)]
+            reasons = ["field 1: out of focus; field 2: saturated" if i == 0 else "field 2: too little signal"
+                       if i < 3 else "" for i in range(n)]
+            calls = p.calls.assign(field_count=2, fields_flagged=flagged, field_flags=reasons,
+                                   excluded=[i == 0 for i in range(n)],
+                                   qc_flag=["all 2 fields flagged: out of focus; saturated" if i == 0 else ""
+                                            for i in range(n)])
             p = dataclasses.replace(p, calls=calls)
         plates.append(p)
     summary = write_report(Screen(screen.source, tuple(plates), screen.rule), tmp_path / "r.html", max_hits=0)
     page = _parse(summary.path)
-    assert "image QC: 9 of 576 field(s) flagged" in page.all_text and "3 well(s) left out" in page.all_text
-    assert "3 / 192" in {t.split()[0]: t for _, t in page.rows if t.strip()}["p1"]
+    assert "image QC: 12 of 576 field(s) flagged" in page.all_text and "3 well(s) left out" in page.all_text
+    p1_qc = [t for _, t in page.rows if t.startswith("p1 ") and "/ 192" in t]
+    assert len(p1_qc) == 1 and "4 / 192" in p1_qc[0]  # the QC table's row: flagged / judged fields
+    # which fields and why, by plate and well
+    listed = [t for _, t in page.rows if "out of focus; field 2: saturated" in t or "too little signal" in t]
+    assert len(listed) == 9 and sum("yes" in t for t in listed) == 3
     assert "3 hit compound(s); none drawn here (--max-hits 0)" in page.all_text

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .html_document import Cell, Table, esc, number
 from .images import figure_png
+from .summary import every_field_flagged
 from .zprime_trend import zprime_trend_figure
 
 if TYPE_CHECKING:
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from .html_document import HtmlDocument
 
 __all__ = ["add_qc_section", "status_cell"]
+
+MAX_FLAGGED_ROWS = 300  # the flagged fields listed by well; a screen with more says how many were left out
 
 HEADER = ["plate", "batch", "date", "status", "Z′", "robust Z′", "signal window", "neg CV %", "pos CV %",
           "n neg", "n pos", "wells", "QC-flagged wells", "hit wells", "hit compounds"]
@@ -75,3 +78,29 @@ def add_qc_section(doc: HtmlDocument, screen: Screen, qc: pd.DataFrame) -> None:
                    "Z′ (filled) and robust Z′ (hollow) per plate; red: failed QC; dashed: Z′ = 0.5")
     else:
         doc.paragraph("No plate has a Z′ (none was analysed), so there is no trend to plot.", cls="note")
+    _add_flagged_fields(doc, screen)
+
+
+def _add_flagged_fields(doc: HtmlDocument, screen: Screen) -> None:
+    """Which fields image QC flagged and why, by plate and well; a well whose every field was
+    flagged is left out of the statistics and calls (by default)."""
+    rows = []
+    for p in screen.plates:
+        calls = p.calls
+        if calls is None or "field_flags" not in calls:
+            continue
+        has_flags = calls["field_flags"].fillna("").astype(str) != ""
+        excluded = calls["excluded"].fillna(False).astype(bool) if "excluded" in calls else False
+        left_out = every_field_flagged(calls) & excluded  # by the rule (HitRule.exclude_qc_flagged)
+        for well in calls.index[has_flags]:
+            rows.append((p.name, str(well).replace("/", ""), str(calls.at[well, "field_flags"]), bool(left_out[well])))
+    if not rows:
+        return
+    doc.heading("Fields flagged by image QC", level=3, anchor="field-qc")
+    table = Table(["plate", "well", "fields and reasons", "well left out"])
+    for plate, well, reasons, left_out in rows[:MAX_FLAGGED_ROWS]:
+        table.add([plate, well, reasons, "yes" if left_out else "no (its other fields count)"])
+    doc.table(table)
+    if len(rows) > MAX_FLAGGED_ROWS:
+        doc.paragraph(f"… and {len(rows) - MAX_FLAGGED_ROWS} more wells with flagged fields "
+                      "(imaging-explorer hits writes them all to hits.csv).", cls="note")

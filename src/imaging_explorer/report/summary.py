@@ -52,9 +52,17 @@ def image_qc_counts(screen: Screen) -> ImageQCCounts | None:
         flagged += int(n_flagged.sum())
         if "field_count" in calls:
             fields += int(pd.to_numeric(calls["field_count"], errors="coerce").fillna(0).sum())
-        if "fields_qc_flag" in calls:
-            every += int((calls["fields_qc_flag"].fillna("").astype(str).str.strip() != "").sum())
+        every += int(every_field_flagged(calls).sum())
     return ImageQCCounts(fields, flagged, every)
+
+
+def every_field_flagged(calls: pd.DataFrame) -> pd.Series:
+    """Per well: all of its fields were flagged by image QC (it has no readouts of its own left)."""
+    if "field_count" not in calls or "fields_flagged" not in calls:
+        return pd.Series(False, index=calls.index)
+    count = pd.to_numeric(calls["field_count"], errors="coerce").fillna(0)
+    flagged = pd.to_numeric(calls["fields_flagged"], errors="coerce").fillna(0)
+    return (count > 0) & (flagged >= count)
 
 
 def screen_counts(screen: Screen, hits: pd.DataFrame, compounds: pd.DataFrame) -> ScreenCounts:
