@@ -98,8 +98,8 @@ def _add_flagged_fields(doc: HtmlDocument, screen: Screen) -> None:
         return
     doc.heading("Fields flagged by image QC", level=3, anchor="field-qc")
     table = Table(["plate", "well", "fields and reasons", "well left out"])
-    for plate, well, reasons, left_out in rows[:MAX_FLAGGED_ROWS]:
-        table.add([plate, well, reasons, "yes" if left_out else "no (its other fields count)"])
+    for plate, well, reasons, out in rows[:MAX_FLAGGED_ROWS]:
+        table.add([plate, well, reasons, "yes" if out else "no (its other fields count)"])
     doc.table(table)
     if len(rows) > MAX_FLAGGED_ROWS:
         doc.paragraph(f"… and {len(rows) - MAX_FLAGGED_ROWS} more wells with flagged fields "

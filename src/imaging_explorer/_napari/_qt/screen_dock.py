@@ -103,6 +103,7 @@ class ScreenDock(QWidget):
         self._report_worker: Any = None
         self._hit_table: pd.DataFrame | None = None
         self._qc_rows: dict[int, tuple[Any, tuple[list[str], Any, Any]]] = {}  # id(plate) -> (plate, its row)
+        self._qc_shown: tuple[int, ...] = ()  # the plates in the QC table (ids)
         self._build()
         self._wire()
         self._changed()
@@ -262,9 +263,13 @@ class ScreenDock(QWidget):
             self.readout.addItems(readouts)
         if mosaic is not None:
             self.readout.setCurrentText(mosaic.readout)
-            rows = [self._qc_row(p) for p in mosaic.loaded]
-            self.qc.fill([r[0] for r in rows], {2, 3, 5}, [r[1] for r in rows], [r[2] for r in rows])
+            shown = tuple(id(p) for p in mosaic.loaded)
+            if shown != self._qc_shown:  # refilled only when plates arrived (it costs ~20 ms per fill)
+                self._qc_shown = shown
+                rows = [self._qc_row(p) for p in mosaic.loaded]
+                self.qc.fill([r[0] for r in rows], {2, 3, 5}, [r[1] for r in rows], [r[2] for r in rows])
         else:
+            self._qc_shown = ()
             self.qc.setRowCount(0)
         self.status.setText(self._status_text())
         self._buttons()
@@ -273,9 +278,12 @@ class ScreenDock(QWidget):
         """A plate's QC row, made once (the table is filled again as every plate arrives)."""
         row = self._qc_rows.get(id(plate))
         if row is None or row[0] is not plate:
-            from imaging_explorer.screen import qc_table
+            table = self.view.qc_rows.get(plate.index)
+            if table is None:
+                from imaging_explorer.screen import qc_table
 
-            texts, back, fore = qc_rows(qc_table([plate]))
+                table = qc_table([plate])
+            texts, back, fore = qc_rows(table)
             row = self._qc_rows[id(plate)] = (plate, (texts[0], back[0], fore[0]))
         return row[1]
 

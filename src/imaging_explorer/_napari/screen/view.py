@@ -13,6 +13,7 @@ hidden, not removed); Home on that plate's overview comes back here (``ctrl.abov
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import weakref
@@ -33,6 +34,8 @@ from .values import DEFAULT_READOUT
 if TYPE_CHECKING:
     import napari
 
+    import pandas as pd
+
     from imaging_explorer.hits import HitRule
     from imaging_explorer.screen import Screen, ScreenEntry, ScreenPlate
 
@@ -40,24 +43,36 @@ if TYPE_CHECKING:
 
 __all__ = ["ScreenView", "load_screen"]
 
-REDRAW_MS = 150  # the values layer is refreshed at most this often while plates arrive
-OVERLAY_REDRAW_S = 1.0  # ... and the names overlay at most this often (12 MB for 50 x 384 wells)
+REDRAW_MS = 500  # the values layer is refreshed at most this often while plates arrive
+OVERLAY_REDRAW_S = 2.0  # ... and the names overlay at most this often (12 MB for 50 x 384 wells)
 LAYERS_WAIT_S = 3.0  # the worker waits this long at most for the layers to be made before reading plates
 
 
-def load_screen(source: str, rule: HitRule | None,
-                layers_made: threading.Event | None = None) -> Iterator[list[ScreenEntry] | ScreenPlate]:
-    """The screen's entries, then each plate as it is ready (runs in a worker). After the entries
-    it waits (a moment at most) for ``layers_made``: the GUI thread makes its layers first."""
-    from imaging_explorer.screen import iter_screen_plates, screen_entries
+def load_screen(source: str, rule: HitRule | None, layers_made: threading.Event | None = None
+                ) -> Iterator[list[ScreenEntry] | tuple[ScreenPlate, pd.DataFrame]]:
+    """The screen's entries, then each plate with its QC table row as it is ready (runs in a
+    worker). Local plates are read in worker processes: their pandas work then holds neither this
+    process's GIL nor the GUI's core (in threads, the GUI and the readers slowed each other down:
+    50 plates of 384 wells took 8-12 s instead of 6; benchmarks/screen_view.py). Remote plates
+    wait on the network: threads, which first wait (a moment at most) for ``layers_made``, so that
+    the GUI thread makes its layers and progress bar without them competing for the GIL."""
+    from imaging_explorer.hits.hit_rule import DEFAULT_RULE
+    from imaging_explorer.io.location import is_url
+    from imaging_explorer.screen import iter_screen_plates, qc_table, screen_entries
 
     entries = screen_entries(source)
     yield entries
-    if layers_made is not None:
+    remote = any(is_url(e.location) and not e.location.startswith("file://") for e in entries)
+    if remote and layers_made is not None:
         layers_made.wait(LAYERS_WAIT_S)
-    # the core picks how many plates are read at once (few when local: CPU-bound, and the GUI
-    # thread needs its share of Python's lock; many for remote plates)
-    yield from iter_screen_plates(entries) if rule is None else iter_screen_plates(entries, rule)
+    workers = None if remote else reader_processes()
+    for plate in iter_screen_plates(entries, rule or DEFAULT_RULE, workers, processes=not remote):
+        yield plate, qc_table([plate])  # the QC row is made here, not on the GUI thread
+
+
+def reader_processes() -> int:
+    """Processes reading local plates: every core but the GUI's, at most 4 (50 plates' tables)."""
+    return max(1, min((os.cpu_count() or 2) - 1, 4))
 
 
 class ScreenView:
@@ -77,6 +92,7 @@ class ScreenView:
         self.mosaic: ScreenMosaic | None = None
         self.screen: Screen | None = None  # once every plate is loaded
         self.error = ""  # why the screen could not be opened
+        self.qc_rows: dict[int, pd.DataFrame] = {}  # plate index -> its row of the QC table (made in the worker)
         self.loading = False
         self.shown = False
         self.layers = ScreenLayers()
@@ -104,8 +120,12 @@ class ScreenView:
         gen = self._gen
         self.layers.remove(self._viewer())
         self.source, self.rule, self.mosaic, self.screen, self.error = str(source), rule, None, None, ""
+        self.qc_rows = {}
         self.loading = True
         self.show()  # the plate on screen gives way
+        viewer = self._viewer()
+        if viewer is not None:  # made now, empty: a cost of its own on the GUI thread, before the entries'
+            self.layers.make(viewer, self.shown, DEFAULT_READOUT)
         self.changed.emit()
         self._layers_made = threading.Event()
         self._worker = start_worker(load_screen, str(source), rule, self._layers_made,
@@ -121,14 +141,17 @@ class ScreenView:
             return
         if isinstance(item, list):  # the entries: how many plates, and their names
             self.mosaic = ScreenMosaic([entry_name(e.location) for e in item], DEFAULT_READOUT)
-            self.layers.make(self.link.viewer, self.shown, self.mosaic.readout)
-            if self._layers_made is not None:
-                self._layers_made.set()
+            if not self.layers.present(self.link.viewer):
+                self.layers.make(self.link.viewer, self.shown, self.mosaic.readout)
             self._start_progress(len(item))
+            if self._layers_made is not None:
+                self._layers_made.set()  # now the plates are read
             return
         if self.mosaic is None:
             return
-        self._relaid = self.mosaic.add(item) or self._relaid
+        plate, qc_row = item
+        self.qc_rows[plate.index] = qc_row
+        self._relaid = self.mosaic.add(plate) or self._relaid
         self._overlay_dirty = True
         self._arrived_since += 1  # told to the progress bar with the next redraw (each update costs ~10 ms)
         self._redraw_soon()
@@ -137,12 +160,15 @@ class ScreenView:
         if gen != self._gen or self.link.closed:
             return
         self.error = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        if self.mosaic is None:  # nothing to show: no empty layers left behind
+            self.layers.remove(self._viewer())
         self.ctrl.notice.emit("error", f"Cannot open the screen: {self.error}")
         self.changed.emit()
 
     def _finished(self, gen: int) -> None:
         if gen != self._gen or self.link.closed:
             return
+        from imaging_explorer.hits.hit_rule import DEFAULT_RULE
         from imaging_explorer.screen import Screen
 
         self._worker = None
@@ -150,7 +176,7 @@ class ScreenView:
         self._end_progress()
         if self.mosaic is not None and not self.error:
             plates = tuple(self.mosaic.loaded)
-            self.screen = Screen(self.source, plates, self.rule) if self.rule is not None else Screen(self.source, plates)
+            self.screen = Screen(self.source, plates, self.rule or DEFAULT_RULE)
             self.redraw(final=True)
             failed = [p.name for p in self.screen.failed]
             if failed:
