@@ -5,6 +5,7 @@ The Hits dock's compounds and the Screen dock's plates and hits are such tables.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from qtpy.QtCore import Qt, Signal
@@ -17,7 +18,16 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["ChoiceTable"]
+__all__ = ["ChoiceTable", "cell_number"]
+
+
+def cell_number(value: Any, fmt: str = ".2f", missing: str = "") -> str:
+    """A table cell for a number; ``missing`` for none, NA or not finite."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return missing
+    return format(v, fmt) if math.isfinite(v) else missing
 
 
 class ChoiceTable(QTableWidget):

@@ -28,7 +28,7 @@ from ..browser.plate_hits import NO_PLATEMAP, NO_RESULTS, PlateHits, warm_up_hit
 from ..docks import open_dock
 from ..review.queue_order import readout_columns
 from ..session import session_for
-from .choice_table import ChoiceTable
+from .choice_table import ChoiceTable, cell_number
 from .dock_room import docked, neighbours
 from .figure_saving import FigureSaving
 from .hit_rule_form import HitRuleForm
@@ -86,11 +86,7 @@ def qc_html(qc: PlateQC) -> str:
 
 
 def _number(value: Any, fmt: str = ".3g") -> str:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    return format(x, fmt) if math.isfinite(x) else "–"
+    return cell_number(value, fmt, missing="–")
 
 
 def _rank(value: Any) -> int | None:

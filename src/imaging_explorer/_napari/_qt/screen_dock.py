@@ -29,12 +29,12 @@ from qtpy.QtWidgets import (
 from ..browser.plate_hits import warm_up_hits
 from ..screen.view import ScreenView
 from ..session import browser_for, real_viewer
+from .choice_table import ChoiceTable
 from .screen_tables import (
     HIT_COLUMNS,
     HIT_TIPS,
     QC_COLUMNS,
     QC_TIPS,
-    ChoiceTable,
     hit_rows,
     qc_rows,
 )

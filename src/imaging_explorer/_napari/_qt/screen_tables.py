@@ -1,17 +1,17 @@
 """The Screen dock's two tables: the plates' QC (failing plates coloured) and the hits across plates.
 
-Both are :class:`.choice_table.ChoiceTable` views of :class:`~imaging_explorer.screen.Screen` tables: a row chosen (clicked,
-double-clicked or Enter) is told through ``chosen(row)``; the dock decides what opens.
+Both are shown in :class:`.choice_table.ChoiceTable` views of :class:`~imaging_explorer.screen.Screen`
+tables: a row chosen (clicked, double-clicked or Enter) is told through ``chosen(row)``; the dock
+decides what opens. Here: their columns, tips, colours and the rows' texts.
 """
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qtpy.QtGui import QColor
 
-from .choice_table import ChoiceTable
+from .choice_table import cell_number as number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,15 +26,6 @@ HIT_TIPS = ("rank over the whole screen (plates that passed QC)", "plate", "well
 FAILED_COLOR = QColor(200, 40, 40, 110)  # failed QC: red, readable on napari's dark and light themes
 ERROR_COLOR = QColor(230, 140, 0, 110)  # cannot be used: orange
 MUTED_COLOR = QColor(128, 128, 128)  # not analysed: grey text
-
-
-def number(value: Any, fmt: str = ".2f") -> str:
-    """A table cell for a number: "" for missing or not finite."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return ""
-    return format(v, fmt) if math.isfinite(v) else ""
 
 
 def qc_rows(qc: pd.DataFrame) -> tuple[list[list[str]], list[QColor | None], list[QColor | None]]:
