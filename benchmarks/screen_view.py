@@ -8,7 +8,9 @@ started and warmed up first (a viewer shown, the screen's modules imported, as
 ``imaging-explorer open`` has them when it checks the source), then the Screen dock opens the
 index; Qt's own event loop runs meanwhile. Prints (seconds):
 
-  first plate    open -> the first plate drawn in the values layer
+  first plate    open -> the first plate drawn in the values layer (``--dock``: the reader
+                 processes start at open, as when a source is typed in the Screen dock;
+                 default: before napari, as ``imaging-explorer open SCREEN`` does)
   all plates     open -> every plate loaded, the hit list filled
   GUI stall      the longest gap between two ticks of a 10 ms timer on the GUI thread while
                  the plates load (what a user feels as a frozen window)
@@ -32,6 +34,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/ie-screen"))
     parser.add_argument("--plates", type=int, default=50)
+    parser.add_argument("--dock", action="store_true",
+                        help="as a source typed in the Screen dock: no reader processes started ahead "
+                             "(default: as `imaging-explorer open SCREEN`, which starts them before napari)")
+    parser.add_argument("--readers", type=int, help="reader processes (default: every core but one, at most 4)")
     args = parser.parse_args()
     index = build(args.dir, args.plates, 16, 24)
 
@@ -43,6 +49,10 @@ def main() -> None:
     import imaging_explorer.screen  # noqa: F401 - as `imaging-explorer open` has, checking the source
 
     from imaging_explorer._napari._qt.screen_dock import show_screen_dock
+    from imaging_explorer._napari.screen import view as screen_view
+
+    if args.readers:
+        screen_view.reader_processes = lambda: args.readers
 
     def wait(seconds: float, done=lambda: False) -> None:
         deadline = time.monotonic() + seconds
@@ -50,6 +60,8 @@ def main() -> None:
             QApplication.processEvents()
             time.sleep(0.002)
 
+    if not args.dock:
+        screen_view.prestart_readers_for(str(index))
     viewer = napari.Viewer(show=True)
     viewer.window.resize(1600, 1000)
     wait(2.0)
@@ -76,7 +88,8 @@ def main() -> None:
     timer.stop()
     gaps = np.diff(ticks) if len(ticks) > 2 else np.array([float("nan")])
     mosaic = dock.view.mosaic
-    print(f"{len(mosaic.plates) if mosaic else 0} plates of 384 wells")
+    print(f"{len(mosaic.plates) if mosaic else 0} plates of 384 wells, {screen_view.reader_processes()} reader "
+          f"process(es), {'started at open (dock)' if args.dock else 'started before napari (open)'}")
     print(f"first plate    {state.get('first', float('nan')):6.2f} s")
     print(f"all plates     {state.get('loaded', float('nan')):6.2f} s")
     print(f"GUI stall      {gaps.max():6.3f} s longest, {np.median(gaps) * 1000:.0f} ms median tick "

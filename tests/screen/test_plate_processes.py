@@ -42,6 +42,7 @@ def test_a_worker_that_dies_costs_only_time(entries, monkeypatch) -> None:
     command, env = plate_processes._worker_command()
     dies = [sys.executable, "-c", "import sys; sys.stdin.buffer.read(); sys.exit(3)"]
     monkeypatch.setattr(plate_processes, "_worker_command", lambda: (dies, env))
+    monkeypatch.setattr(plate_processes, "_waiting", [])  # none started ahead by another test
     plates = _by_index(iter_screen_plates(entries, workers=2, processes=True))
     assert sorted(plates) == [0, 1, 2, 3]  # read here instead
     assert [plates[i].passed for i in range(3)] == [True, True, False]
@@ -56,7 +57,20 @@ def test_closing_early_stops_the_workers(entries, monkeypatch) -> None:
         return started[-1]
 
     monkeypatch.setattr(plate_processes.subprocess, "Popen", popen)
+    monkeypatch.setattr(plate_processes, "_waiting", [])
     plates = iter_screen_plates(entries, workers=2, processes=True)
     next(plates)
     plates.close()
     assert len(started) == 2 and all(proc.poll() is not None for proc in started)
+
+
+def test_readers_started_ahead_are_used_once(entries, monkeypatch) -> None:
+    monkeypatch.setattr(plate_processes, "_waiting", [])
+    plate_processes.prestart_readers(2)
+    ahead = list(plate_processes._waiting)
+    plate_processes.prestart_readers(2)  # already waiting: none more
+    assert len(ahead) == 2 and plate_processes._waiting == ahead
+    monkeypatch.setattr(plate_processes, "_start", lambda: pytest.fail("a reader started though two were waiting"))
+    plates = _by_index(iter_screen_plates(entries, workers=2, processes=True))
+    assert sorted(plates) == [0, 1, 2, 3] and plate_processes._waiting == []
+    assert all(proc.poll() is not None for proc in ahead)  # they did the work and ended

@@ -49,6 +49,9 @@ def open_in_napari(location: str | ViewAddress, screenshot: Path | None = None) 
 def open_screen_in_napari(source: str, screenshot: Path | None = None) -> int:
     """Open the screen at ``source`` (a folder of plates or a CSV index) in the screen view;
     with ``screenshot``, save one once every plate is there and exit instead."""
+    from .screen.view import prestart_readers_for
+
+    prestart_readers_for(source)  # the plates' readers import while napari starts
     import napari
 
     from ._qt.screen_dock import show_screen_dock

@@ -26,10 +26,12 @@ from ..hits import HitRule
 from .index import ScreenEntry
 from .screen_plate import ScreenPlate, load_screen_plate
 
-__all__ = ["iter_plates_in_processes"]
+__all__ = ["iter_plates_in_processes", "prestart_readers"]
 
 HEADER = struct.Struct("!Q")  # the length of each pickled plate that follows
 _DONE = object()
+_waiting: list[subprocess.Popen[bytes]] = []  # started ahead, importing or waiting for their job on stdin
+_waiting_lock = threading.Lock()
 
 
 def _worker_command() -> tuple[list[str], dict[str, str]]:
@@ -38,6 +40,28 @@ def _worker_command() -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
     return [sys.executable, "-m", "imaging_explorer.screen.plate_worker"], env
+
+
+def _start() -> subprocess.Popen[bytes]:
+    command, env = _worker_command()
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+
+
+def prestart_readers(workers: int) -> None:
+    """Start ``workers`` reader processes now (less those already waiting), so that their imports
+    (about 1.5 s) are done by the time a screen is opened, e.g. while napari starts. An unused
+    one ends with this process (its stdin closes)."""
+    with _waiting_lock:
+        _waiting[:] = [p for p in _waiting if p.poll() is None]
+        _waiting.extend(_start() for _ in range(workers - len(_waiting)))
+
+
+def _take_readers(n: int) -> list[subprocess.Popen[bytes]]:
+    """``n`` reader processes: the ones started ahead first, then new ones."""
+    with _waiting_lock:
+        alive = [p for p in _waiting if p.poll() is None]  # poll() also reaps the ones that ended
+        ready, _waiting[:] = alive[:n], alive[n:]
+    return ready + [_start() for _ in range(n - len(ready))]
 
 
 def _read_plates(stream: IO[bytes], out: queue.Queue[Any]) -> None:
@@ -60,19 +84,18 @@ def iter_plates_in_processes(entries: Sequence[ScreenEntry], rule: HitRule, work
     Plates a worker could not return (it died, it could not start) are read in this thread at the
     end. Closing the iterator early stops the workers."""
     shares = [[(i, e) for i, e in enumerate(entries) if i % workers == w] for w in range(workers)]
-    command, env = _worker_command()
+    shares = [share for share in shares if share]
     out: queue.Queue[Any] = queue.Queue()
-    procs, readers = [], []
-    for share in filter(None, shares):
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    procs = []
+    for proc, share in zip(_take_readers(len(shares)), shares):
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(pickle.dumps((rule, share)))
-        proc.stdin.close()
-        reader = threading.Thread(target=_read_plates, args=(proc.stdout, out), daemon=True,
-                                  name="screen-plate-reader")
-        reader.start()
+        try:
+            proc.stdin.write(pickle.dumps((rule, share)))
+            proc.stdin.close()
+        except OSError:  # it died while waiting: its share is read here at the end
+            pass
+        threading.Thread(target=_read_plates, args=(proc.stdout, out), daemon=True, name="screen-plate-reader").start()
         procs.append(proc)
-        readers.append(reader)
     returned: set[int] = set()
     try:
         running = len(procs)

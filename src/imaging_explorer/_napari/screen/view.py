@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from ..browser.controller import PlateController
 
-__all__ = ["ScreenView", "load_screen"]
+__all__ = ["ScreenView", "load_screen", "prestart_readers_for"]
 
 REDRAW_MS = 500  # the values layer is refreshed at most this often while plates arrive
 OVERLAY_REDRAW_S = 2.0  # ... and the names overlay at most this often (12 MB for 50 x 384 wells)
@@ -56,12 +56,11 @@ def load_screen(source: str, rule: HitRule | None, layers_made: threading.Event 
     wait on the network: threads, which first wait (a moment at most) for ``layers_made``, so that
     the GUI thread makes its layers and progress bar without them competing for the GIL."""
     from imaging_explorer.hits.hit_rule import DEFAULT_RULE
-    from imaging_explorer.io.location import is_url
     from imaging_explorer.screen import iter_screen_plates, qc_table, screen_entries
 
     entries = screen_entries(source)
     yield entries
-    remote = any(is_url(e.location) and not e.location.startswith("file://") for e in entries)
+    remote = _remote(entries)
     if remote and layers_made is not None:
         layers_made.wait(LAYERS_WAIT_S)
     workers = None if remote else reader_processes()
@@ -69,9 +68,27 @@ def load_screen(source: str, rule: HitRule | None, layers_made: threading.Event 
         yield plate, qc_table([plate])  # the QC row is made here, not on the GUI thread
 
 
+def _remote(entries: list[ScreenEntry]) -> bool:
+    from imaging_explorer.io.location import is_url
+
+    return any(is_url(e.location) and not e.location.startswith("file://") for e in entries)
+
+
+def prestart_readers_for(source: str) -> None:
+    """Start the reader processes of a local screen ahead, e.g. while napari starts (their
+    imports take about 1.5 s); remote screens are read in threads."""
+    from imaging_explorer.screen import screen_entries
+    from imaging_explorer.screen.plate_processes import prestart_readers
+
+    if not _remote(screen_entries(source)):
+        prestart_readers(reader_processes())
+
+
 def reader_processes() -> int:
-    """Processes reading local plates: every core but the GUI's, at most 4 (50 plates' tables)."""
-    return max(1, min((os.cpu_count() or 2) - 1, 4))
+    """Processes reading local plates: every core but the GUI's, at least 2, at most 4. On 2 cores,
+    2 readers finish 50 plates of 384 wells in 4.5 s rather than 5.3 s with 1, and the GUI still
+    never freezes for more than 0.4 s (benchmarks/screen_view.py --readers N)."""
+    return max(2, min((os.cpu_count() or 2) - 1, 4))
 
 
 class ScreenView:
