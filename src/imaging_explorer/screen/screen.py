@@ -75,9 +75,13 @@ def _entries(source: ScreenSource | Sequence[ScreenEntry]) -> list[ScreenEntry]:
     return screen_entries(source)  # type: ignore[arg-type]
 
 
+def any_remote(entries: Sequence[ScreenEntry]) -> bool:
+    """Whether some plate is read over a network (its reading waits rather than computes)."""
+    return any(is_url(e.location) and not e.location.startswith("file://") for e in entries)
+
+
 def _workers(entries: Sequence[ScreenEntry]) -> int:
-    return REMOTE_WORKERS if any(is_url(e.location) and not e.location.startswith("file://") for e in entries) \
-        else LOCAL_WORKERS
+    return REMOTE_WORKERS if any_remote(entries) else LOCAL_WORKERS
 
 
 def iter_screen_plates(entries: Sequence[ScreenEntry], rule: HitRule = DEFAULT_RULE,

@@ -52,15 +52,16 @@ def load_screen(source: str, rule: HitRule | None, layers_made: threading.Event 
     """The screen's entries, then each plate with its QC table row as it is ready (runs in a
     worker). Local plates are read in worker processes: their pandas work then holds neither this
     process's GIL nor the GUI's core (in threads, the GUI and the readers slowed each other down:
-    50 plates of 384 wells took 8-12 s instead of 6; benchmarks/screen_view.py). Remote plates
+    50 plates of 384 wells took 8-12 s instead of 4-6; benchmarks/screen_view.py). Remote plates
     wait on the network: threads, which first wait (a moment at most) for ``layers_made``, so that
     the GUI thread makes its layers and progress bar without them competing for the GIL."""
     from imaging_explorer.hits.hit_rule import DEFAULT_RULE
     from imaging_explorer.screen import iter_screen_plates, qc_table, screen_entries
+    from imaging_explorer.screen.screen import any_remote
 
     entries = screen_entries(source)
     yield entries
-    remote = _remote(entries)
+    remote = any_remote(entries)
     if remote and layers_made is not None:
         layers_made.wait(LAYERS_WAIT_S)
     workers = None if remote else reader_processes()
@@ -68,19 +69,14 @@ def load_screen(source: str, rule: HitRule | None, layers_made: threading.Event 
         yield plate, qc_table([plate])  # the QC row is made here, not on the GUI thread
 
 
-def _remote(entries: list[ScreenEntry]) -> bool:
-    from imaging_explorer.io.location import is_url
-
-    return any(is_url(e.location) and not e.location.startswith("file://") for e in entries)
-
-
 def prestart_readers_for(source: str) -> None:
     """Start the reader processes of a local screen ahead, e.g. while napari starts (their
     imports take about 1.5 s); remote screens are read in threads."""
     from imaging_explorer.screen import screen_entries
     from imaging_explorer.screen.plate_processes import prestart_readers
+    from imaging_explorer.screen.screen import any_remote
 
-    if not _remote(screen_entries(source)):
+    if not any_remote(screen_entries(source)):
         prestart_readers(reader_processes())
 
 
