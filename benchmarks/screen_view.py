@@ -9,8 +9,8 @@ started and warmed up first (a viewer shown, the screen's modules imported, as
 index; Qt's own event loop runs meanwhile. Prints (seconds):
 
   first plate    open -> the first plate drawn in the values layer (``--dock``: the reader
-                 processes start at open, as when a source is typed in the Screen dock;
-                 default: before napari, as ``imaging-explorer open SCREEN`` does)
+                 processes start at open; default: before napari, as ``imaging-explorer open
+                 SCREEN`` does, and the Screen dock while a source is typed or chosen)
   all plates     open -> every plate loaded, the hit list filled
   GUI stall      the longest gap between two ticks of a 10 ms timer on the GUI thread while
                  the plates load (what a user feels as a frozen window)
@@ -35,8 +35,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/ie-screen"))
     parser.add_argument("--plates", type=int, default=50)
     parser.add_argument("--dock", action="store_true",
-                        help="as a source typed in the Screen dock: no reader processes started ahead "
-                             "(default: as `imaging-explorer open SCREEN`, which starts them before napari)")
+                        help="no reader processes started ahead, as a source handed to the Screen dock at once "
+                             "(default: as `imaging-explorer open SCREEN`, which starts them before napari; the "
+                             "dock starts them while a source is typed or chosen)")
     parser.add_argument("--readers", type=int, help="reader processes (default: every core but one, at most 4)")
     args = parser.parse_args()
     index = build(args.dir, args.plates, 16, 24)
@@ -89,7 +90,7 @@ def main() -> None:
     gaps = np.diff(ticks) if len(ticks) > 2 else np.array([float("nan")])
     mosaic = dock.view.mosaic
     print(f"{len(mosaic.plates) if mosaic else 0} plates of 384 wells, {screen_view.reader_processes()} reader "
-          f"process(es), {'started at open (dock)' if args.dock else 'started before napari (open)'}")
+          f"process(es), {'started at open' if args.dock else 'started ahead'}")
     print(f"first plate    {state.get('first', float('nan')):6.2f} s")
     print(f"all plates     {state.get('loaded', float('nan')):6.2f} s")
     print(f"GUI stall      {gaps.max():6.3f} s longest, {np.median(gaps) * 1000:.0f} ms median tick "

@@ -14,7 +14,10 @@ from .screen_plate import load_screen_plate
 
 def main() -> None:
     warnings.simplefilter("ignore")  # the caller shows each plate's problems; stderr is not read
-    rule, share = pickle.load(sys.stdin.buffer)
+    try:
+        rule, share = pickle.load(sys.stdin.buffer)
+    except EOFError:  # started ahead and never given a job: the caller has ended
+        return
     out = sys.stdout.buffer
     for index, entry in share:
         body = pickle.dumps(load_screen_plate(entry, index, rule), protocol=pickle.HIGHEST_PROTOCOL)

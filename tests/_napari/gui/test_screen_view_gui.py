@@ -133,3 +133,21 @@ def test_screen_dock_says_why_a_source_cannot_be_opened(make_napari_viewer, qtbo
     qtbot.waitUntil(lambda: not dock.view.loading, timeout=10000)
     assert "no such file or folder" in dock.status.text() and "nowhere" in dock.status.text()
     assert dock.view.mosaic is None and not _screen_layers(viewer)
+
+
+def test_typing_a_source_starts_the_readers_ahead(make_napari_viewer, qtbot, monkeypatch) -> None:
+    from imaging_explorer._napari._qt.screen_dock import show_screen_dock
+    from imaging_explorer.screen import plate_processes
+
+    monkeypatch.setattr(plate_processes, "_waiting", [])
+    viewer = make_napari_viewer()
+    dock = show_screen_dock(viewer)
+    assert plate_processes._waiting == []  # a dock alone costs no process
+    qtbot.keyClicks(dock.source, "/data/cam")
+    waiting = list(plate_processes._waiting)
+    assert len(waiting) >= 2 and all(p.poll() is None for p in waiting)  # importing while the user types
+    qtbot.keyClicks(dock.source, "paign")
+    assert plate_processes._waiting == waiting  # not one more per key
+    for proc in waiting:
+        proc.stdin.close()  # no job: it ends by itself, quietly
+        assert proc.wait(timeout=30) == 0

@@ -27,7 +27,7 @@ from qtpy.QtWidgets import (
 )
 
 from ..browser.plate_hits import warm_up_hits
-from ..screen.view import ScreenView
+from ..screen.view import ScreenView, reader_processes
 from ..session import browser_for, real_viewer
 from .choice_table import ChoiceTable
 from .screen_tables import (
@@ -137,6 +137,9 @@ class ScreenDock(QWidget):
         menu.addAction("Folder of plates…", self._choose_folder)
         menu.addAction("Screen index (CSV)…", self._choose_index)
         self.open_button.setMenu(menu)
+        # while a source is being chosen, the plates' reader processes import (about 1.5 s)
+        menu.aboutToShow.connect(self._warm_readers)
+        self.source.textEdited.connect(lambda _text: self._warm_readers())
         self.source.returnPressed.connect(lambda: self.open_source(self.source.text()))
         self.readout.activated.connect(lambda _i: self.view.set_readout(self.readout.currentText()))
         self.qc.cellClicked.connect(lambda row, _col: self.open_plate(row))
@@ -151,6 +154,12 @@ class ScreenDock(QWidget):
                                    (self.view.shown_changed, lambda _s: self._buttons())])
 
     # ------------------------------------------------------------------ actions
+
+    def _warm_readers(self) -> None:
+        if not self.view.loading:
+            from imaging_explorer.screen.plate_processes import prestart_readers
+
+            prestart_readers(reader_processes())
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "A folder of plates (*.zarr)", self.source.text())
