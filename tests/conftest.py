@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -138,3 +139,19 @@ def new_store_url(store_backend: str, tmp_path: Path, request: pytest.FixtureReq
 def store_url(new_store_url) -> str:
     """A new, empty annotation store location (SQLite file or PostgreSQL database)."""
     return new_store_url()
+
+
+@pytest.fixture(scope="session")
+def analysed_sample(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """The sample plate (8 x 12, 1 field, 192 px) analysed once, its results beside it (the browser
+    finds them): ``made`` (SamplePlate), ``plate`` (opened), ``results``. Read only, please (the
+    hits CLI's tests may add hits.csv to its store, as the command does)."""
+    import imaging_explorer as ie
+    from imaging_explorer.analysis.batch import analyze_plate
+    from imaging_explorer.analysis.channel_roles import resolve_roles
+
+    made = ie.make_sample_plate(tmp_path_factory.mktemp("analysed") / "plate.zarr", rows=8, columns=12, fields=1,
+                                size=192)
+    plate = ie.open_plate(str(made.plate))
+    roles = resolve_roles(plate.wells["A/1"].fields[0].channels, "DAPI", "Cell", "Pathogen")
+    return SimpleNamespace(made=made, plate=plate, results=analyze_plate(plate, roles, workers=2).results)

@@ -26,3 +26,13 @@ class InstantBrowser:
         self.state.mode, self.state.well, self.state.pending = "well", key, None
         self.view_changed.emit()
         return key
+
+
+def run_now(func, *args, returned, errored) -> None:
+    """Run a worker's function here and now, reporting as napari's worker would."""
+    try:
+        outcome = func(*args)
+    except Exception as e:  # noqa: BLE001 - as a worker reports it
+        errored(e)
+    else:
+        returned(outcome)

@@ -8,20 +8,13 @@ import pandas as pd
 import pytest
 
 import imaging_explorer as ie
-from imaging_explorer.analysis.batch import analyze_plate
-from imaging_explorer.analysis.channel_roles import resolve_roles
 from imaging_explorer.cli import main
 from imaging_explorer.cli_hits import WELL_COLUMNS
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
-    made = ie.make_sample_plate(tmp_path_factory.mktemp("hits") / "plate.zarr", rows=8, columns=12, fields=1,
-                                size=192)
-    plate = ie.open_plate(str(made.plate))
-    first = plate.wells["A/1"].fields[0]
-    run = analyze_plate(plate, resolve_roles(first.channels, "DAPI", "Cell", "Pathogen"), workers=2)
-    return made, run.results
+def analysed(analysed_sample):
+    return analysed_sample.made, analysed_sample.results
 
 
 def _error(capsys, argv) -> str:

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from psygnal import Signal
 
-import imaging_explorer as ie
 from imaging_explorer._napari.browser.card_thumbnails import (
     CardFields,
     compose_rgb,
@@ -26,10 +25,10 @@ from imaging_explorer._napari.browser.compound_card_data import (
 )
 from imaging_explorer._napari.browser.plate_hits import PlateHits
 from imaging_explorer._napari.browser.state import BrowserState
-from imaging_explorer.analysis.batch import analyze_plate
-from imaging_explorer.analysis.channel_roles import resolve_roles
 from imaging_explorer.channel_settings import ChannelSetting, ChannelSettings
 from imaging_explorer.platemap import find_platemap
+
+from stand_ins import run_now
 
 
 class _Browser:
@@ -52,26 +51,14 @@ class _Changed:
         self.changed.connect(slot)
 
 
-def _run_now(func, *args, returned, errored):
-    try:
-        outcome = func(*args)
-    except Exception as e:  # noqa: BLE001 - as a worker reports it
-        errored(e)
-    else:
-        returned(outcome)
-
-
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
+def analysed(analysed_sample, tmp_path_factory):
     """The analysed sample plate (8 x 12, one field per well), its hit calling and its channel settings."""
     folder = tmp_path_factory.mktemp("card")
-    made = ie.make_sample_plate(folder / "plate.zarr", rows=8, columns=12, fields=1, size=192)
-    plate = ie.open_plate(str(made.plate))
-    first = plate.wells["A/1"].fields[0]
-    run = analyze_plate(plate, resolve_roles(first.channels, "DAPI", "Cell", "Pathogen"), workers=2)
+    plate = analysed_sample.plate
     browser = _Browser(plate)
-    hits = PlateHits(browser, start=_run_now)
-    browser.analysis_view.wells = run.results.wells.set_index("well")
+    hits = PlateHits(browser, start=run_now)
+    browser.analysis_view.wells = analysed_sample.results.wells.set_index("well")
     browser.state.platemap = find_platemap(plate)
     hits.refresh()
     assert hits.error == "" and hits.ranked_compounds()

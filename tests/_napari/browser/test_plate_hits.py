@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from psygnal import Signal
 
-import imaging_explorer as ie
 from imaging_explorer._napari.browser.plate_hits import (
     NO_PLATEMAP,
     NO_RESULTS,
@@ -23,21 +22,17 @@ from imaging_explorer._napari.review.queue_order import (
     order_by_hit_rank,
     order_queue,
 )
-from imaging_explorer.analysis.batch import analyze_plate
-from imaging_explorer.analysis.channel_roles import resolve_roles
 from imaging_explorer.hits import HitRule
 from imaging_explorer.platemap import find_platemap
 
+from stand_ins import run_now
+
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
+def analysed(analysed_sample):
     """The sample plate (8 x 12), its per-well readouts indexed by well key, its plate map."""
-    made = ie.make_sample_plate(tmp_path_factory.mktemp("hits") / "plate.zarr", rows=8, columns=12, fields=1,
-                                size=192)
-    plate = ie.open_plate(str(made.plate))
-    first = plate.wells["A/1"].fields[0]
-    run = analyze_plate(plate, resolve_roles(first.channels, "DAPI", "Cell", "Pathogen"), workers=2)
-    return plate, run.results.wells.set_index("well"), find_platemap(plate)
+    plate = analysed_sample.plate
+    return plate, analysed_sample.results.wells.set_index("well"), find_platemap(plate)
 
 
 class Jobs:
@@ -52,12 +47,7 @@ class Jobs:
     def run(self) -> int:
         done, self.waiting = self.waiting, []
         for func, args, returned, errored in done:
-            try:
-                outcome = func(*args)
-            except Exception as e:  # noqa: BLE001 - as a worker reports it
-                errored(e)
-            else:
-                returned(outcome)
+            run_now(func, *args, returned=returned, errored=errored)
         return len(done)
 
 

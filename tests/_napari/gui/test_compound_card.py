@@ -9,18 +9,9 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture(scope="module")
-def analysed_plate(tmp_path_factory):
+def analysed_plate(analysed_sample):
     """The sample plate (8 x 12, one field per well) with its analysis beside it (the browser finds it)."""
-    import imaging_explorer as ie
-    from imaging_explorer.analysis.batch import analyze_plate
-    from imaging_explorer.analysis.channel_roles import resolve_roles
-
-    made = ie.make_sample_plate(tmp_path_factory.mktemp("card-gui") / "plate.zarr", rows=8, columns=12, fields=1,
-                                size=192)
-    plate = ie.open_plate(str(made.plate))
-    first = plate.wells["A/1"].fields[0]
-    analyze_plate(plate, resolve_roles(first.channels, "DAPI", "Cell", "Pathogen"), workers=2)
-    return made.plate
+    return analysed_sample.made.plate
 
 
 @pytest.fixture

@@ -23,6 +23,17 @@ def docked(widget: QWidget) -> tuple[QMainWindow, QDockWidget] | None:
     return window, frame
 
 
+def dock_column(widget: QWidget) -> tuple[QMainWindow, QDockWidget, list[QDockWidget], int] | None:
+    """(main window, frame, the docks beside it, the height they and the frame share) of a docked
+    widget; None when not docked or floating."""
+    found = docked(widget)
+    if found is None:
+        return None
+    window, frame = found
+    others = neighbours(window, frame)
+    return window, frame, others, frame.height() + sum(d.height() for d in others)
+
+
 def neighbours(window: QMainWindow, frame: QDockWidget) -> list[QDockWidget]:
     """The other visible, docked docks in ``frame``'s dock area."""
     area = window.dockWidgetArea(frame)

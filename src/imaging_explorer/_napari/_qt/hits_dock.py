@@ -29,7 +29,7 @@ from ..docks import open_dock
 from ..review.queue_order import readout_columns
 from ..session import session_for
 from .choice_table import ChoiceTable, cell_number
-from .dock_room import docked, neighbours
+from .dock_room import dock_column
 from .figure_saving import FigureSaving
 from .hit_rule_form import HitRuleForm
 from .signals import connect_while_alive
@@ -177,12 +177,10 @@ class HitsDock(FigureSaving, QWidget):
         """Ask the main window for half the dock area's height (at least MIN_HEIGHT; else the
         dock becomes a tab beside the tallest dock there): Qt would leave it a sliver below the
         Plate browser."""
-        found = docked(self)
-        if found is None:
+        column = dock_column(self)
+        if column is None:
             return
-        window, frame = found
-        others = neighbours(window, frame)
-        total = frame.height() + sum(d.height() for d in others)
+        window, frame, others, total = column
         room = total - sum(d.minimumSizeHint().height() for d in others)
         if others and room < MIN_HEIGHT:  # no room below the others: a tab beside the tallest one
             window.tabifyDockWidget(max(others, key=lambda d: d.height()), frame)

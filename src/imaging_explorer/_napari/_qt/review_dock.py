@@ -43,7 +43,7 @@ from ..review.queue_order import HIT_RANK, QUEUE_ORDER, readout_columns
 from ..session import session_for
 from .call_form import CallForm
 from .compound_card import install_card_key, show_compound_card
-from .dock_room import docked, neighbours
+from .dock_room import dock_column
 from .signals import connect_while_alive
 
 if TYPE_CHECKING:
@@ -130,12 +130,10 @@ class ReviewDock(QWidget):
     def take_room(self) -> None:
         """Ask the main window for the height the sections need, leaving the docks beside it
         (the Plate browser) the height they ask for: Qt would leave this dock a sliver."""
-        found = docked(self)
-        if found is None:
+        column = dock_column(self)
+        if column is None:
             return
-        window, frame = found
-        others = neighbours(window, frame)
-        total = frame.height() + sum(d.height() for d in others)
+        window, frame, others, total = column
         left = total - sum(d.sizeHint().height() for d in others)
         wanted = self.scroll.widget().sizeHint().height() + frame.height() - self.height()
         window.resizeDocks([frame], [min(wanted, max(MIN_HEIGHT, left))], Qt.Vertical)
